@@ -1,0 +1,72 @@
+"""The Relax pipeline for the host CPU: IRModule with bound weights -> VM executable."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import tvm
+from tvm import relax
+from tvm.s_tir import dlight
+from tvm.relax.backend.cpu_generic import pipeline as cpu_pipeline
+from tvm.s_tir import meta_schedule as ms
+
+
+def default_target(num_threads: int | None = None) -> tvm.target.Target:
+    """The LLVM target of this machine's CPU.
+
+    TVM 0.27 rejects `-mcpu=` target strings, so the target is built in dict form.
+    """
+    cores = num_threads if num_threads is not None else os.cpu_count() or 1
+    return tvm.target.Target(
+        {
+            "kind": "llvm",
+            "mcpu": tvm.target.codegen.llvm_get_system_cpu(),
+            "num-cores": cores,
+        }
+    )
+
+
+def build(
+    mod: tvm.IRModule,
+    target: tvm.target.Target,
+    *,
+    opt_level: int,
+    tuning_db: pathlib.Path | None,
+) -> relax.VMExecutable:
+    """Legalize, fuse, schedule and compile `mod` into a Relax VM executable."""
+    with target, tvm.transform.PassContext(opt_level=opt_level):
+        mod = _optimize(mod, target, tuning_db)
+        return tvm.compile(mod, target=target, relax_pipeline=_lowering(target))
+
+
+def _optimize(
+    mod: tvm.IRModule, target: tvm.target.Target, tuning_db: pathlib.Path | None
+) -> tvm.IRModule:
+    passes = [
+        # Batch norm becomes scale-and-shift here, which FoldConstant then folds
+        # into the (constant) weights.
+        relax.transform.DecomposeOpsForInference(),
+        relax.transform.CanonicalizeBindings(),
+        relax.transform.FoldConstant(),
+        relax.transform.LegalizeOps(),
+        relax.transform.AnnotateTIROpPattern(),
+        relax.transform.FoldConstant(),
+        relax.transform.FuseOps(),
+        relax.transform.FuseTIR(),
+    ]
+    if tuning_db is not None:
+        passes.append(relax.transform.MetaScheduleApplyDatabase(str(tuning_db)))
+    # Kernels the database did not cover get the generic rules rather than none.
+    passes.append(dlight.ApplyDefaultSchedule(dlight.cpu.GEMV(), dlight.cpu.Reduction()))
+    sequence = tvm.transform.Sequential(passes)
+    if tuning_db is None:
+        return sequence(mod)
+    with ms.database.JSONDatabase(work_dir=str(tuning_db)):
+        return sequence(mod)
+
+
+def _lowering(target: tvm.target.Target) -> tvm.transform.Pass:
+    return tvm.transform.Sequential(
+        cpu_pipeline.dataflow_lower_passes(target) + cpu_pipeline.finalize_passes(target)
+    )
