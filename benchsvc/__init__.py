@@ -1,0 +1,3 @@
+"""benchsvc: continuous CPU inference benchmarking of the ResNet family."""
+
+__version__ = "0.1.0"

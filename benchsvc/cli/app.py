@@ -1,0 +1,22 @@
+"""The `benchsvc` command: one Typer app, one module per command or group."""
+
+from __future__ import annotations
+
+import typer
+
+from benchsvc.cli import db, history, run
+
+app = typer.Typer(
+    name="benchsvc",
+    help="Continuous CPU inference benchmarking of the ResNet family: TorchScript vs TVM.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("run")(run.run)
+app.command("history")(history.history)
+app.add_typer(db.app, name="db")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,51 @@
+"""What every command shares: consoles, the database option, one-line errors."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from benchsvc.config import get_settings
+
+# Tables wrap badly at the 80 columns rich assumes when output goes to a pipe or a CI log.
+stdout = Console(width=None if sys.stdout.isatty() else 160)
+stderr = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL, e.g. postgresql://user@host/db. Default: BENCHSVC_DATABASE_URL, "
+        "else an SQLite file in the user data directory.",
+    ),
+]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def resolve_database_url(option: str | None) -> str:
+    return option or get_settings().effective_database_url
+
+
+def parse_list(value: str, what: str) -> list[str]:
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if not items:
+        fail(f"{what} must not be empty", code=2)
+    return items
+
+
+def parse_threads(value: str | None, default: int) -> list[int]:
+    if value is None:
+        return [default]
+    counts = []
+    for item in parse_list(value, "--threads"):
+        if not item.isdigit() or int(item) < 1:
+            fail(f"--threads takes positive integers separated by commas, got {item!r}", code=2)
+        counts.append(int(item))
+    return counts

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from benchsvc.cli.common import DatabaseUrlOption, fail, resolve_database_url, stdout
+from benchsvc.cli.run import validated_model
+from benchsvc.storage import DatabaseError, SeriesQuery, make_engine, series, transaction
+from benchsvc.storage.database import is_up_to_date
+
+
+def history(
+    model: Annotated[str, typer.Option(help="The model whose series to print.")],
+    backend: Annotated[str | None, typer.Option()] = None,
+    threads: Annotated[int | None, typer.Option(min=1)] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1)] = None,
+    machine: Annotated[str | None, typer.Option(help="Hostname or machine fingerprint.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Newest points to show.")] = 50,
+    json_output: Annotated[bool, typer.Option("--json")] = False,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Print the stored time series of a model, oldest first."""
+    query = SeriesQuery(
+        model=validated_model(model), backend=backend, threads=threads, batch_size=batch_size, machine=machine
+    )
+    url = resolve_database_url(database_url)
+    try:
+        engine = make_engine(url)
+        if not is_up_to_date(engine):
+            fail("the database has no benchsvc schema or pending migrations; run `benchsvc db upgrade`")
+        with transaction(engine) as session:
+            points = series(session, query)[-limit:]
+    except DatabaseError as exc:
+        fail(str(exc))
+    if json_output:
+        print(json.dumps([
+            {"run_id": p.run_id, "created_at": p.created_at.isoformat(), "commit": p.commit_sha,
+             "backend": p.backend, "threads": p.threads, "median": p.median, "iqr": p.iqr, "n": p.n}
+            for p in points
+        ], indent=2))
+        return
+    if not points:
+        stdout.print(f"no stored results for {model}")
+        return
+    table = Table(title=f"{model}: iterations per second")
+    for column in ("time (UTC)", "commit", "backend", "threads", "median", "IQR", "samples"):
+        table.add_column(column)
+    for point in points:
+        table.add_row(
+            point.created_at.strftime("%Y-%m-%d %H:%M"),
+            (point.commit_sha or "-")[:10],
+            point.backend,
+            str(point.threads),
+            f"{point.median:.2f}",
+            f"{point.iqr:.2f}",
+            str(point.n),
+        )
+    stdout.print(table)

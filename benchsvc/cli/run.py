@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from benchsvc.backends import BACKEND_NAMES, DEFAULT_BACKENDS, UnknownBackendError
+from benchsvc.cli.common import (
+    DatabaseUrlOption,
+    fail,
+    parse_list,
+    parse_threads,
+    resolve_database_url,
+    stderr,
+    stdout,
+)
+from benchsvc.cli.report_table import results_table
+from benchsvc.config import get_settings
+from benchsvc.domain import RunDocument
+from benchsvc.models import MODEL_NAMES, InputShape, UnknownModelError
+from benchsvc.runner import Case, TimingPlan, build_document, run_case
+from benchsvc.runner.environment import default_threads
+from benchsvc.spool import spool
+from benchsvc.storage import DatabaseError, store
+from benchsvc.storage.database import safe_url
+
+
+def run(
+    model: Annotated[str, typer.Option(help=f"One of: {', '.join(MODEL_NAMES)}.")] = "resnet18",
+    backends: Annotated[
+        str, typer.Option(help=f"Comma-separated, from: {', '.join(BACKEND_NAMES)}.")
+    ] = ",".join(DEFAULT_BACKENDS),
+    threads: Annotated[
+        str | None, typer.Option(help="Thread counts to sweep, e.g. 1,2. Default: all cores.")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=4096)] = 1,
+    image_size: Annotated[int, typer.Option(min=32, max=4096)] = 224,
+    iterations: Annotated[
+        int | None, typer.Option(min=1, help="Calls per sample; default: calibrated to --min-sample-time.")
+    ] = None,
+    warmup: Annotated[int, typer.Option(min=0)] = 3,
+    repeat: Annotated[int, typer.Option(min=1, max=10_000, help="Samples per result.")] = 10,
+    min_sample_time: Annotated[float, typer.Option(min=0.001, help="Seconds one sample lasts at least.")] = 0.2,
+    weights: Annotated[Path | None, typer.Option(help="A local state_dict to load instead of random weights.")] = None,
+    no_tuning: Annotated[bool, typer.Option("--no-tuning", help="tvm: default schedules only, no tuning database.")] = False,
+    tuning_db: Annotated[Path | None, typer.Option(help="tvm: this tuning database instead of the shipped one.")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE stored with the run; repeatable.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the run document as JSON on stdout.")] = False,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Measure and print only.")] = False,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Measure a model through each backend and store the run."""
+    case = Case(
+        model=validated_model(model),
+        backends=validated_backends(backends),
+        threads=parse_threads(threads, default_threads()),
+        shape=InputShape(batch_size=batch_size, image_size=image_size),
+        weights=weights,
+        tuning_db=False if no_tuning else tuning_db,
+    )
+    if weights is not None and not weights.is_file():
+        fail(f"weights file not found: {weights}", code=2)
+    plan = TimingPlan(warmup=warmup, repeat=repeat, min_sample_seconds=min_sample_time, calls_per_sample=iterations)
+    document = build_document(measure_with_progress(case, plan), tags=parse_tags(tag or []))
+    if json_output:
+        print(document.model_dump_json(indent=2))
+        stderr.print(results_table(document.results))
+    else:
+        stdout.print(results_table(document.results))
+    if not no_store:
+        save(document, resolve_database_url(database_url))
+
+
+def measure_with_progress(case: Case, plan: TimingPlan) -> list:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
+    with Progress(*columns, console=stderr, transient=True) as progress:
+        task = progress.add_task("loading model", total=case.steps)
+        started = 0
+
+        def on_step(description: str) -> None:
+            nonlocal started
+            progress.update(task, description=description, completed=started)
+            started += 1
+
+        results = run_case(case, plan, on_step)
+        progress.update(task, completed=case.steps)
+    return results
+
+
+def save(document: RunDocument, url: str) -> None:
+    try:
+        outcome = store(url, document)
+    except DatabaseError as exc:
+        path = spool(document, get_settings().spool_dir)
+        fail(f"{exc}\nthe run was not stored; its results are kept in {path}")
+    verb = "stored" if outcome.created else "already stored"
+    stderr.print(f"run {document.run_id} {verb} in {safe_url(url)}", highlight=False)
+
+
+def validated_model(name: str) -> str:
+    if name not in MODEL_NAMES:
+        fail(str(UnknownModelError(name)), code=2)
+    return name
+
+
+def validated_backends(value: str) -> list[str]:
+    names = parse_list(value, "--backends")
+    for name in names:
+        if name not in BACKEND_NAMES:
+            fail(str(UnknownBackendError(name)), code=2)
+    return list(dict.fromkeys(names))
+
+
+def parse_tags(items: list[str]) -> dict[str, str]:
+    tags = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            fail(f"--tag takes KEY=VALUE, got {item!r}", code=2)
+        tags[key.strip()] = value.strip()
+    return tags

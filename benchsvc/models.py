@@ -1,0 +1,79 @@
+"""The ResNet family from torchvision, with seeded random weights and example inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torchvision.models as tvm_models
+from torch import nn
+
+MODEL_FACTORIES: dict[str, Callable[..., nn.Module]] = {
+    "resnet18": tvm_models.resnet18,
+    "resnet34": tvm_models.resnet34,
+    "resnet50": tvm_models.resnet50,
+    "resnet101": tvm_models.resnet101,
+    "resnet152": tvm_models.resnet152,
+    "resnext50_32x4d": tvm_models.resnext50_32x4d,
+    "wide_resnet50_2": tvm_models.wide_resnet50_2,
+}
+MODEL_NAMES: tuple[str, ...] = tuple(MODEL_FACTORIES)
+SEED = 0
+
+
+class UnknownModelError(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown model {name!r}; choose one of: {', '.join(MODEL_NAMES)}")
+
+
+class WeightsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class InputShape:
+    batch_size: int = 1
+    image_size: int = 224
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
+        # ResNet downsamples 32x; smaller images collapse to nothing before the pool.
+        if self.image_size < 32:
+            raise ValueError(f"image size must be at least 32, got {self.image_size}")
+
+
+def build_model(name: str, weights: Path | None = None) -> nn.Module:
+    """A model in eval mode with random weights seeded by SEED, or the given state_dict."""
+    try:
+        factory = MODEL_FACTORIES[name]
+    except KeyError:
+        raise UnknownModelError(name) from None
+    torch.manual_seed(SEED)
+    model = factory(weights=None)
+    if weights is not None:
+        load_weights(model, weights)
+    return model.eval()
+
+
+def load_weights(model: nn.Module, path: Path) -> None:
+    if not path.is_file():
+        raise WeightsError(f"weights file not found: {path}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise WeightsError(f"cannot read weights from {path}: {exc}") from exc
+    if not isinstance(state, dict):
+        raise WeightsError(f"{path} does not hold a state_dict")
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        raise WeightsError(f"{path} does not fit the model: {exc}") from exc
+
+
+def example_inputs(shape: InputShape, seed: int = SEED) -> tuple[torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    image = torch.randn(shape.batch_size, 3, shape.image_size, shape.image_size, generator=generator)
+    return (image,)

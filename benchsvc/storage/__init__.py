@@ -1,0 +1,32 @@
+"""Persistence: the schema, migrations and the repository; the only package that speaks SQL."""
+
+from benchsvc.storage.database import DatabaseError, make_engine, transaction, upgrade
+from benchsvc.storage.store import store
+from benchsvc.storage.repository import (
+    RunFilter,
+    SaveOutcome,
+    SeriesPoint,
+    SeriesQuery,
+    get_run,
+    list_machines,
+    list_runs,
+    save_run,
+    series,
+)
+
+__all__ = [
+    "DatabaseError",
+    "RunFilter",
+    "SaveOutcome",
+    "SeriesPoint",
+    "SeriesQuery",
+    "get_run",
+    "list_machines",
+    "list_runs",
+    "make_engine",
+    "save_run",
+    "series",
+    "store",
+    "transaction",
+    "upgrade",
+]

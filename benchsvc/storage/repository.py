@@ -1,0 +1,302 @@
+"""The only module that reads and writes runs, results and machines."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from benchsvc.domain import (
+    Commit,
+    Correctness,
+    Machine,
+    Result,
+    RunDocument,
+    Software,
+    Status,
+    Summary,
+)
+from benchsvc.storage.tables import MachineRow, ResultRow, RunRow
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    run_id: uuid.UUID
+    created: bool
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    machine: str | None = None
+    model: str | None = None
+    backend: str | None = None
+    commit: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    run_id: str
+    created_at: datetime
+    commit_sha: str | None
+    machine: str
+    backend: str
+    threads: int
+    median: float
+    q1: float
+    q3: float
+    iqr: float
+    n: int
+    samples: list[float]
+
+
+@dataclass(frozen=True)
+class SeriesQuery:
+    model: str
+    backend: str | None = None
+    threads: int | None = None
+    batch_size: int | None = None
+    machine: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def save_run(session: Session, document: RunDocument) -> SaveOutcome:
+    """Store a run once: a second save of the same run_id changes nothing."""
+    existing = session.scalar(select(RunRow.id).where(RunRow.run_id == str(document.run_id)))
+    if existing is not None:
+        return SaveOutcome(document.run_id, created=False)
+    machine = upsert_machine(session, document.machine)
+    run = RunRow(
+        run_id=str(document.run_id),
+        machine=machine,
+        created_at=utc(document.created_at),
+        ingested_at=datetime.now(timezone.utc),
+        python_version=document.software.python,
+        torch_version=document.software.torch,
+        torchvision_version=document.software.torchvision,
+        tvm_version=document.software.tvm,
+        benchsvc_version=document.software.benchsvc,
+        commit_repo=document.commit.repo if document.commit else None,
+        commit_sha=document.commit.sha if document.commit else None,
+        commit_branch=document.commit.branch if document.commit else None,
+        commit_pr=document.commit.pr if document.commit else None,
+        tags=dict(document.tags),
+        results=[result_row(result, document.machine) for result in document.results],
+    )
+    session.add(run)
+    session.flush()
+    return SaveOutcome(document.run_id, created=True)
+
+
+def upsert_machine(session: Session, machine: Machine) -> MachineRow:
+    now = datetime.now(timezone.utc)
+    row = session.scalar(select(MachineRow).where(MachineRow.fingerprint == machine.fingerprint))
+    if row is None:
+        row = MachineRow(
+            fingerprint=machine.fingerprint,
+            hostname=machine.hostname,
+            cpu_model=machine.cpu_model,
+            cpu_flags=list(machine.cpu_flags),
+            cores=machine.cores,
+            memory_bytes=machine.memory_bytes,
+            os=machine.os,
+            first_seen=now,
+        )
+        session.add(row)
+    row.last_seen = now
+    return row
+
+
+def result_row(result: Result, machine: Machine) -> ResultRow:
+    summary = result.summary
+    correctness = result.correctness
+    return ResultRow(
+        history_key=result.history_key(machine),
+        model=result.model,
+        backend=result.backend,
+        batch_size=result.batch_size,
+        image_size=result.image_size,
+        threads=result.threads,
+        status=result.status.value,
+        error=result.error,
+        samples=list(result.samples),
+        calls_per_sample=result.calls_per_sample,
+        warmup_calls=result.warmup_calls,
+        median=summary.median if summary else None,
+        q1=summary.q1 if summary else None,
+        q3=summary.q3 if summary else None,
+        iqr=summary.iqr if summary else None,
+        mean=summary.mean if summary else None,
+        stdev=summary.stdev if summary else None,
+        cov=summary.cov if summary else None,
+        n_samples=summary.n if summary else None,
+        compile_seconds=result.compile_seconds,
+        peak_memory_bytes=result.peak_memory_bytes,
+        max_abs_diff=correctness.max_abs_diff if correctness else None,
+        tolerance=correctness.tolerance if correctness else None,
+        top5_match=correctness.top5_match if correctness else None,
+        valid=correctness.valid if correctness else None,
+        explain=result.explain,
+    )
+
+
+def get_run(session: Session, run_id: uuid.UUID | str) -> RunDocument | None:
+    row = session.scalar(select(RunRow).where(RunRow.run_id == str(run_id)))
+    return to_document(row) if row is not None else None
+
+
+def count_runs(session: Session, run_filter: RunFilter) -> int:
+    query = filtered_runs(run_filter).with_only_columns(func.count(func.distinct(RunRow.id)))
+    return session.scalar(query.order_by(None)) or 0
+
+
+def list_runs(session: Session, run_filter: RunFilter, *, limit: int = 50, offset: int = 0) -> list[RunDocument]:
+    query = filtered_runs(run_filter).order_by(RunRow.created_at.desc(), RunRow.id.desc())
+    rows = session.scalars(query.limit(limit).offset(offset)).unique().all()
+    return [to_document(row) for row in rows]
+
+
+def filtered_runs(run_filter: RunFilter) -> Select[tuple[RunRow]]:
+    query = select(RunRow).join(RunRow.machine)
+    if run_filter.machine:
+        query = query.where(
+            (MachineRow.fingerprint == run_filter.machine) | (MachineRow.hostname == run_filter.machine)
+        )
+    if run_filter.model or run_filter.backend:
+        matching = select(ResultRow.run_pk)
+        if run_filter.model:
+            matching = matching.where(ResultRow.model == run_filter.model)
+        if run_filter.backend:
+            matching = matching.where(ResultRow.backend == run_filter.backend)
+        query = query.where(RunRow.id.in_(matching))
+    if run_filter.commit:
+        query = query.where(RunRow.commit_sha.startswith(run_filter.commit))
+    if run_filter.since:
+        query = query.where(RunRow.created_at >= run_filter.since)
+    if run_filter.until:
+        query = query.where(RunRow.created_at <= run_filter.until)
+    return query
+
+
+def list_machines(session: Session) -> list[tuple[Machine, datetime, datetime]]:
+    rows = session.scalars(select(MachineRow).order_by(MachineRow.hostname, MachineRow.id)).all()
+    return [(to_machine(row), utc(row.first_seen), utc(row.last_seen)) for row in rows]
+
+
+def series(session: Session, query: SeriesQuery) -> list[SeriesPoint]:
+    """Successful results of one case, oldest first."""
+    statement = (
+        select(ResultRow, RunRow.run_id, RunRow.created_at, RunRow.commit_sha, MachineRow.fingerprint)
+        .join(RunRow, ResultRow.run_pk == RunRow.id)
+        .join(MachineRow, RunRow.machine_id == MachineRow.id)
+        .where(ResultRow.model == query.model, ResultRow.status == Status.OK.value)
+    )
+    if query.backend:
+        statement = statement.where(ResultRow.backend == query.backend)
+    if query.threads:
+        statement = statement.where(ResultRow.threads == query.threads)
+    if query.batch_size:
+        statement = statement.where(ResultRow.batch_size == query.batch_size)
+    if query.machine:
+        statement = statement.where(
+            (MachineRow.fingerprint == query.machine) | (MachineRow.hostname == query.machine)
+        )
+    if query.since:
+        statement = statement.where(RunRow.created_at >= query.since)
+    if query.until:
+        statement = statement.where(RunRow.created_at <= query.until)
+    statement = statement.order_by(RunRow.created_at, RunRow.id, ResultRow.id)
+    return [
+        SeriesPoint(
+            run_id=run_id,
+            created_at=utc(created_at),
+            commit_sha=commit_sha,
+            machine=fingerprint,
+            backend=row.backend,
+            threads=row.threads,
+            median=row.median or 0.0,
+            q1=row.q1 or 0.0,
+            q3=row.q3 or 0.0,
+            iqr=row.iqr or 0.0,
+            n=row.n_samples or 0,
+            samples=list(row.samples or []),
+        )
+        for row, run_id, created_at, commit_sha, fingerprint in session.execute(statement)
+    ]
+
+
+def to_machine(row: MachineRow) -> Machine:
+    return Machine(
+        hostname=row.hostname,
+        cpu_model=row.cpu_model,
+        cpu_flags=list(row.cpu_flags),
+        cores=row.cores,
+        memory_bytes=row.memory_bytes,
+        os=row.os,
+    )
+
+
+def to_document(row: RunRow) -> RunDocument:
+    commit = (
+        Commit(repo=row.commit_repo, sha=row.commit_sha, branch=row.commit_branch, pr=row.commit_pr)
+        if row.commit_sha
+        else None
+    )
+    return RunDocument(
+        run_id=uuid.UUID(row.run_id),
+        created_at=utc(row.created_at),
+        machine=to_machine(row.machine),
+        software=Software(
+            python=row.python_version,
+            torch=row.torch_version,
+            torchvision=row.torchvision_version,
+            tvm=row.tvm_version,
+            benchsvc=row.benchsvc_version,
+        ),
+        commit=commit,
+        tags=dict(row.tags or {}),
+        results=[to_result(result) for result in row.results],
+    )
+
+
+def to_result(row: ResultRow) -> Result:
+    summary = None
+    if row.median is not None:
+        summary = Summary(
+            median=row.median, q1=row.q1, q3=row.q3, iqr=row.iqr, mean=row.mean,
+            stdev=row.stdev, cov=row.cov, n=row.n_samples,
+        )
+    correctness = None
+    if row.valid is not None:
+        correctness = Correctness(
+            max_abs_diff=row.max_abs_diff, tolerance=row.tolerance,
+            top5_match=row.top5_match, valid=row.valid,
+        )
+    return Result(
+        model=row.model,
+        backend=row.backend,
+        batch_size=row.batch_size,
+        image_size=row.image_size,
+        threads=row.threads,
+        status=Status(row.status),
+        error=row.error,
+        samples=list(row.samples or []),
+        calls_per_sample=row.calls_per_sample,
+        warmup_calls=row.warmup_calls,
+        summary=summary,
+        compile_seconds=row.compile_seconds,
+        peak_memory_bytes=row.peak_memory_bytes,
+        correctness=correctness,
+        explain=row.explain,
+    )
+

@@ -1,0 +1,89 @@
+"""The relational schema. Alembic migrations in migrations/ create it; nothing else does."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class MachineRow(Base):
+    __tablename__ = "machines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(32), unique=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    cpu_model: Mapped[str] = mapped_column(String(255))
+    cpu_flags: Mapped[list[str]] = mapped_column(JSON)
+    cores: Mapped[int] = mapped_column(Integer)
+    memory_bytes: Mapped[int] = mapped_column(BigInteger)
+    os: Mapped[str] = mapped_column(String(255))
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(36), unique=True)
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    python_version: Mapped[str] = mapped_column(String(64))
+    torch_version: Mapped[str] = mapped_column(String(64))
+    torchvision_version: Mapped[str] = mapped_column(String(64))
+    tvm_version: Mapped[str | None] = mapped_column(String(64))
+    benchsvc_version: Mapped[str] = mapped_column(String(64))
+    commit_repo: Mapped[str | None] = mapped_column(String(512))
+    commit_sha: Mapped[str | None] = mapped_column(String(64), index=True)
+    commit_branch: Mapped[str | None] = mapped_column(String(255))
+    commit_pr: Mapped[int | None] = mapped_column(Integer)
+    tags: Mapped[dict[str, str]] = mapped_column(JSON)
+
+    machine: Mapped[MachineRow] = relationship(lazy="joined")
+    results: Mapped[list[ResultRow]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="ResultRow.id"
+    )
+
+
+class ResultRow(Base):
+    __tablename__ = "results"
+    __table_args__ = (Index("ix_results_case", "model", "backend", "threads", "batch_size"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_pk: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    history_key: Mapped[str] = mapped_column(String(32), index=True)
+    model: Mapped[str] = mapped_column(String(64))
+    backend: Mapped[str] = mapped_column(String(32))
+    batch_size: Mapped[int] = mapped_column(Integer)
+    image_size: Mapped[int] = mapped_column(Integer)
+    threads: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    samples: Mapped[list[float]] = mapped_column(JSON)
+    calls_per_sample: Mapped[int | None] = mapped_column(Integer)
+    warmup_calls: Mapped[int | None] = mapped_column(Integer)
+    median: Mapped[float | None] = mapped_column(Float)
+    q1: Mapped[float | None] = mapped_column(Float)
+    q3: Mapped[float | None] = mapped_column(Float)
+    iqr: Mapped[float | None] = mapped_column(Float)
+    mean: Mapped[float | None] = mapped_column(Float)
+    stdev: Mapped[float | None] = mapped_column(Float)
+    cov: Mapped[float | None] = mapped_column(Float)
+    n_samples: Mapped[int | None] = mapped_column(Integer)
+    compile_seconds: Mapped[float | None] = mapped_column(Float)
+    peak_memory_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    max_abs_diff: Mapped[float | None] = mapped_column(Float)
+    tolerance: Mapped[float | None] = mapped_column(Float)
+    top5_match: Mapped[bool | None] = mapped_column(Boolean)
+    valid: Mapped[bool | None] = mapped_column(Boolean)
+    explain: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    run: Mapped[RunRow] = relationship(back_populates="results")
