@@ -1,0 +1,24 @@
+"""Run the parts of a PyTorch model that Apache TVM can take on TVM, the rest in PyTorch.
+
+    import torch_tvm_core
+    compiled = torch_tvm_core.compile(model, (x,))   # an nn.Module
+    print(torch_tvm_core.explain(compiled))
+"""
+
+from torch_tvm_core.api import compile, to_relax
+from torch_tvm_core.compiled import CompiledModel
+from torch_tvm_core.errors import LoweringError, SettingsError, UnsupportedOperatorError
+from torch_tvm_core.report import Explanation, explain
+from torch_tvm_core.settings import Settings
+
+__all__ = [
+    "CompiledModel",
+    "Explanation",
+    "LoweringError",
+    "Settings",
+    "SettingsError",
+    "UnsupportedOperatorError",
+    "compile",
+    "explain",
+    "to_relax",
+]

@@ -1,0 +1,38 @@
+"""One ATen subgraph -> Relax IRModule -> the CPU pipeline -> a VM executable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import tvm
+from torch import fx
+from tvm import relax
+from tvm.relax.frontend.torch import from_exported_program
+
+from torch_tvm_core import capture, pipeline
+from torch_tvm_core.settings import Settings
+
+
+def relax_module(program: torch.export.ExportedProgram) -> tvm.IRModule:
+    """The Relax IRModule of a core-ATen program; weights become bound constants."""
+    # The program is already core ATen (capture decomposed it); decomposing again
+    # would only cost time.
+    return from_exported_program(program, keep_params_as_input=False, run_ep_decomposition=False)
+
+
+def subgraph_relax_module(graph_module: fx.GraphModule, inputs: Sequence[torch.Tensor]) -> tvm.IRModule:
+    """Re-export a partitioned subgraph for its inputs and import it into Relax."""
+    return relax_module(capture.export_program(graph_module, inputs))
+
+
+def target_for(settings: Settings) -> tvm.target.Target:
+    if settings.target is not None:
+        return settings.target
+    return pipeline.default_target(torch.get_num_threads())
+
+
+def build(module: tvm.IRModule, settings: Settings) -> relax.VMExecutable:
+    return pipeline.build(
+        module, target_for(settings), opt_level=settings.opt_level, tuning_db=settings.tuning_db
+    )

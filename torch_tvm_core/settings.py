@@ -1,0 +1,114 @@
+"""The options of the backend, as one validated, immutable value."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pathlib
+from typing import Any
+
+import platformdirs
+import tvm
+
+from torch_tvm_core.errors import SettingsError
+
+CACHE_DIR_ENV = "TORCH_TVM_CORE_CACHE_DIR"
+
+
+def default_cache_dir() -> pathlib.Path | None:
+    """Where compiled executables persist between processes; env value "off" disables it."""
+    configured = os.environ.get(CACHE_DIR_ENV)
+    if configured is None:
+        return pathlib.Path(platformdirs.user_cache_dir("torch_tvm_core"))
+    if configured.strip().lower() in {"", "off", "none", "0"}:
+        return None
+    return pathlib.Path(configured)
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """How models are partitioned, lowered and cached.
+
+    opt_level: TVM's PassContext level, 0 (no optimisation) to 4.
+    strict: raise instead of falling back to PyTorch, for unsupported operators and
+        for subgraphs TVM fails to compile.
+    target: a tvm.target.Target, or anything Target() accepts (dict form); None means
+        the host CPU with as many threads as torch uses.
+    tuning_db: a MetaSchedule JSON database directory applied when compiling.
+    min_subgraph_size: subgraphs with fewer compute operators stay in PyTorch.
+    cache_size: compiled input specs kept in memory per model (least recently used go).
+    cache_dir: the persistent cache of compiled executables; None disables it.
+    """
+
+    opt_level: int = 3
+    strict: bool = False
+    target: tvm.target.Target | None = None
+    tuning_db: pathlib.Path | None = None
+    min_subgraph_size: int = 2
+    cache_size: int = 16
+    cache_dir: pathlib.Path | None = dataclasses.field(default_factory=default_cache_dir)
+
+    def __post_init__(self) -> None:
+        _require(
+            isinstance(self.opt_level, int) and not isinstance(self.opt_level, bool),
+            f"opt_level must be an int from 0 to 4, got {self.opt_level!r}",
+        )
+        _require(0 <= self.opt_level <= 4, f"opt_level must be from 0 to 4, got {self.opt_level}")
+        _require(isinstance(self.strict, bool), f"strict must be a bool, got {self.strict!r}")
+        _require(
+            _is_positive_int(self.min_subgraph_size),
+            f"min_subgraph_size must be an int >= 1, got {self.min_subgraph_size!r}",
+        )
+        _require(
+            _is_positive_int(self.cache_size),
+            f"cache_size must be an int >= 1, got {self.cache_size!r}",
+        )
+        object.__setattr__(self, "target", _as_target(self.target))
+        object.__setattr__(self, "tuning_db", _as_existing_path(self.tuning_db, "tuning_db"))
+        if self.cache_dir is not None:
+            object.__setattr__(self, "cache_dir", pathlib.Path(self.cache_dir))
+
+    @classmethod
+    def from_options(cls, **options: Any) -> Settings:
+        """Settings from keyword options, naming the valid ones when a name is wrong."""
+        valid = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(options) - valid)
+        if unknown:
+            raise SettingsError(
+                f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(valid))}"
+            )
+        return cls(**options)
+
+    def replace(self, **options: Any) -> Settings:
+        return dataclasses.replace(self, **options)
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise SettingsError(message)
+
+
+def _is_positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _as_target(value: object) -> tvm.target.Target | None:
+    if value is None or isinstance(value, tvm.target.Target):
+        return value
+    if not isinstance(value, str | dict):
+        raise SettingsError(f"target must be a tvm.target.Target, dict or str, got {value!r}")
+    try:
+        return tvm.target.Target(value)
+    except Exception as exc:  # TVM raises its own error types for bad targets
+        raise SettingsError(f"target {value!r} is not a valid TVM target: {exc}") from exc
+
+
+def _as_existing_path(value: object, name: str) -> pathlib.Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str | os.PathLike):
+        raise SettingsError(f"{name} must be a path, got {value!r}")
+    path = pathlib.Path(value)
+    if not path.exists():
+        raise SettingsError(f"{name} {str(path)!r} does not exist")
+    return path
