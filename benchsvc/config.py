@@ -20,6 +20,30 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
 
+    # The API (benchsvc serve).
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    api_workers: int = Field(default=1, ge=1)
+    # Reads are open, as in LNT; set this to require a token (any scope) for every read.
+    api_require_read_token: bool = False
+    # Largest request body the API accepts; a run document is normally well under 1 MiB.
+    api_max_body_bytes: int = Field(default=8 * 2**20, ge=1024)
+    # Apply pending migrations when `benchsvc serve` starts; when false it refuses to start instead.
+    api_migrate_on_start: bool = True
+
+    # The nightly suite (benchsvc schedule / benchsvc agent).
+    schedule_cron: str = "0 2 * * *"
+    # An IANA name such as Europe/Berlin; None means the machine's local time zone.
+    schedule_timezone: str | None = None
+    # A night missed while the scheduler was down still runs once if it starts within this time.
+    schedule_misfire_grace_seconds: int = Field(default=12 * 3600, ge=1)
+    # TOML file describing the suite; None means data_dir/suite.toml when it exists, else defaults.
+    suite_file: Path | None = None
+
+    # Where an agent or `benchsvc post` sends runs.
+    server_url: str | None = None
+    token: str | None = None
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -29,6 +53,15 @@ class Settings(BaseSettings):
     @property
     def spool_dir(self) -> Path:
         return self.data_dir / "spool"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Runs an agent measured and has not yet delivered to its server."""
+        return self.data_dir / "outbox"
+
+    @property
+    def effective_suite_file(self) -> Path:
+        return self.suite_file or self.data_dir / "suite.toml"
 
 
 @lru_cache(maxsize=1)

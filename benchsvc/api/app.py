@@ -1,0 +1,51 @@
+"""The app factory. Routers are listed once; adding a resource is one line in a list below."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI
+
+import benchsvc
+from benchsvc.api.deps import require_read_access
+from benchsvc.api.errors import install_error_handlers
+from benchsvc.api.limits import BodySizeLimit
+from benchsvc.api.routers import compare, health, machines, runs, series
+from benchsvc.config import Settings, get_settings
+from benchsvc.storage import make_engine
+
+API_PREFIX = "/api/v1"
+
+# Resources under /api/v1; reads through them obey api_require_read_token.
+API_ROUTERS: list[APIRouter] = [runs.router, machines.router, series.router, compare.router]
+
+# Mounted at the root with no token check: health probes and HTML pages.
+ROOT_ROUTERS: list[APIRouter] = [health.router]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="benchsvc",
+        version=benchsvc.__version__,
+        description="Continuous CPU inference benchmarks of the ResNet family: TorchScript vs TVM.",
+        lifespan=lifespan,
+        # A client that sends no Content-Type at all still means JSON; only a wrong one is refused.
+        strict_content_type=False,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.effective_database_url)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    install_error_handlers(app)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require_read_access)])
+    for router in ROOT_ROUTERS:
+        app.include_router(router)
+    return app

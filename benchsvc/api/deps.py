@@ -1,0 +1,65 @@
+"""What request handlers depend on: a database session and the caller's token."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from benchsvc.config import Settings
+from benchsvc.storage.database import session_factory
+from benchsvc.storage.tokens import Scope, TokenInfo, authenticate
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_settings_of_app(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    # Handlers that write commit themselves, so a run is stored whole before the answer is sent.
+    with session_factory(engine)() as session:
+        yield session
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings_of_app)]
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))]
+
+
+def unauthorized(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def token_with_scope(session: Session, credentials: HTTPAuthorizationCredentials | None, needed: Scope) -> TokenInfo:
+    if credentials is None:
+        raise unauthorized("this request needs a token: send 'Authorization: Bearer <token>'")
+    token = authenticate(session, credentials.credentials)
+    if token is None:
+        raise unauthorized("the token is unknown or revoked")
+    session.commit()  # keeps last_used_at even when the request itself fails later
+    if not token.scope.allows(needed):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"token {token.name!r} has scope {token.scope}; this needs {needed}"
+        )
+    return token
+
+
+def require_write_token(session: SessionDep, credentials: BearerDep) -> TokenInfo:
+    return token_with_scope(session, credentials, Scope.WRITE)
+
+
+def require_read_access(session: SessionDep, settings: SettingsDep, credentials: BearerDep) -> None:
+    if settings.api_require_read_token:
+        token_with_scope(session, credentials, Scope.READ)
+
+
+WriteTokenDep = Annotated[TokenInfo, Depends(require_write_token)]

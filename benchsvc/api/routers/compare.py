@@ -1,0 +1,40 @@
+"""Two runs side by side, for a pull request against its base or one night against another."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from benchsvc.api.comparison import compare_runs
+from benchsvc.api.deps import SessionDep
+from benchsvc.api.schemas import ComparisonOut
+from benchsvc.storage import get_run
+
+router = APIRouter(prefix="/compare", tags=["compare"])
+
+
+@router.get("", response_model=ComparisonOut)
+def compare(
+    session: SessionDep,
+    baseline: Annotated[uuid.UUID, Query(description="run_id of the reference run.")],
+    contender: Annotated[uuid.UUID, Query(description="run_id of the run to judge.")],
+    alpha: Annotated[float, Query(gt=0, lt=1, description="Significance level of the Mann-Whitney U test.")] = 0.05,
+    min_change_percent: Annotated[float, Query(ge=0, description="Smaller changes never count.")] = 2.0,
+) -> ComparisonOut:
+    """Per result present in both runs: change of median it/s in % and whether it is significant."""
+    runs = {}
+    for role, run_id in (("baseline", baseline), ("contender", contender)):
+        runs[role] = get_run(session, run_id)
+        if runs[role] is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"{role}: no run {run_id}")
+    return ComparisonOut(
+        baseline=str(baseline),
+        contender=str(contender),
+        alpha=alpha,
+        min_change_percent=min_change_percent,
+        results=compare_runs(
+            runs["baseline"].results, runs["contender"].results, alpha=alpha, min_change_percent=min_change_percent
+        ),
+    )

@@ -1,0 +1,84 @@
+"""Runs: the one write path (POST, idempotent by run_id) and the reads of stored runs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError
+
+from benchsvc.api.deps import SessionDep, WriteTokenDep
+from benchsvc.api.schemas import RunPage, RunStored
+from benchsvc.domain import RunDocument
+from benchsvc.storage import RunFilter, get_run, list_runs, save_run
+from benchsvc.storage.repository import count_runs
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+
+
+@router.post(
+    "",
+    response_model=RunStored,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": RunStored, "description": "This run_id was already stored; nothing changed."}},
+)
+def post_run(document: RunDocument, session: SessionDep, token: WriteTokenDep, response: Response) -> RunStored:
+    """Store one run document, exactly as `benchsvc run --json` prints it."""
+    if "run_id" not in document.model_fields_set:
+        # Without a client-chosen id a retried post would store the run twice.
+        raise RequestValidationError(
+            [{"loc": ("body", "run_id"), "msg": "Field required: posts are idempotent by run_id", "type": "missing"}]
+        )
+    try:
+        outcome = save_run(session, document)
+        session.commit()
+    except IntegrityError:
+        # Another request stored the same run_id between our check and our commit.
+        session.rollback()
+        if get_run(session, document.run_id) is None:
+            raise
+        outcome = None
+    created = outcome is not None and outcome.created
+    location = f"{router.prefix}/{document.run_id}"
+    response.headers["Location"] = f"/api/v1{location}"
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return RunStored(
+        run_id=str(document.run_id),
+        created=created,
+        message="stored" if created else "already stored; nothing changed",
+        url=f"/api/v1{location}",
+    )
+
+
+@router.get("", response_model=RunPage)
+def get_runs(
+    session: SessionDep,
+    machine: Annotated[str | None, Query(description="Hostname or machine fingerprint.")] = None,
+    model: str | None = None,
+    backend: str | None = None,
+    commit: Annotated[str | None, Query(description="A commit sha or its prefix.")] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RunPage:
+    """Stored runs, newest first."""
+    run_filter = RunFilter(machine=machine, model=model, backend=backend, commit=commit, since=since, until=until)
+    return RunPage(
+        total=count_runs(session, run_filter),
+        limit=limit,
+        offset=offset,
+        runs=list_runs(session, run_filter, limit=limit, offset=offset),
+    )
+
+
+@router.get("/{run_id}", response_model=RunDocument)
+def get_one_run(run_id: uuid.UUID, session: SessionDep) -> RunDocument:
+    document = get_run(session, run_id)
+    if document is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no run {run_id}")
+    return document

@@ -1,0 +1,89 @@
+"""Shapes of the API's answers. Requests reuse the domain's RunDocument as is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from benchsvc.domain import RunDocument
+
+
+class RunStored(BaseModel):
+    run_id: str
+    created: bool
+    message: str
+    url: str
+
+
+class RunPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    runs: list[RunDocument]
+
+
+class MachineOut(BaseModel):
+    fingerprint: str
+    hostname: str
+    cpu_model: str
+    cpu_flags: list[str]
+    cores: int
+    memory_bytes: int
+    os: str
+    first_seen: datetime
+    last_seen: datetime
+
+
+class SeriesPointOut(BaseModel):
+    run_id: str
+    created_at: datetime
+    commit: str | None
+    machine: str
+    backend: str
+    threads: int
+    median: float
+    q1: float
+    q3: float
+    iqr: float
+    n: int
+    # How many stored results this point stands for; above 1 only when downsampled.
+    runs: int = 1
+
+
+class SeriesOut(BaseModel):
+    model: str
+    total_points: int
+    downsampled: bool
+    points: list[SeriesPointOut]
+
+
+class ResultComparison(BaseModel):
+    model: str
+    backend: str
+    batch_size: int
+    image_size: int
+    threads: int
+    baseline_median: float | None
+    contender_median: float | None
+    change_percent: float | None
+    p_value: float | None
+    significant: bool
+    verdict: Literal["faster", "slower", "unchanged", "not comparable"]
+    note: str | None = None
+
+
+class ComparisonOut(BaseModel):
+    baseline: str
+    contender: str
+    alpha: float
+    min_change_percent: float
+    results: list[ResultComparison]
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: str
+    revision: str | None
+    detail: str | None = None
