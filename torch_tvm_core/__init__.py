@@ -7,9 +7,13 @@
 
 from torch_tvm_core.api import compile, to_relax
 from torch_tvm_core.compiled import CompiledModel
+from torch_tvm_core.dynamo import register_as_torch_compile_backend
 from torch_tvm_core.errors import LoweringError, SettingsError, UnsupportedOperatorError
+from torch_tvm_core.jit_trace import disable, enable, is_enabled
 from torch_tvm_core.report import Explanation, explain
 from torch_tvm_core.settings import Settings
+
+register_as_torch_compile_backend()
 
 __all__ = [
     "CompiledModel",
@@ -19,6 +23,9 @@ __all__ = [
     "SettingsError",
     "UnsupportedOperatorError",
     "compile",
+    "disable",
+    "enable",
     "explain",
+    "is_enabled",
     "to_relax",
 ]

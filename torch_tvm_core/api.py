@@ -54,7 +54,7 @@ def to_relax(fn_or_module: capture.ProgramSource, inputs: Sequence[Any]) -> tvm.
     program = capture.export_program(fn_or_module, _as_tuple(inputs))
     unsupported = count_ops(node for node in program.graph.nodes if not is_supported(node))
     if unsupported:
-        raise UnsupportedOperatorError(unsupported)
+        raise UnsupportedOperatorError(unsupported, reason="to_relax() lowers the whole graph")
     return lower.relax_module(program)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -18,15 +19,18 @@ from torch_tvm_core.runtime import TVMSubgraph
 from torch_tvm_core.settings import Settings
 from torch_tvm_core.specs import InputSpec, input_spec
 
+_log = logging.getLogger(__name__)
+
 
 @dataclasses.dataclass
 class Plan:
     """One captured and partitioned program, valid for one input spec."""
 
-    graph_module: fx.GraphModule
+    graph_module: fx.GraphModule | capture.ProgramSource
     subgraphs: list[TVMSubgraph]
     fallback_ops: Counter[str]
     capture_seconds: float
+    capture_error: str | None = None
 
 
 class CompiledModel(torch.nn.Module):
@@ -61,7 +65,20 @@ class CompiledModel(torch.nn.Module):
 
     def _plan_for(self, args: Sequence[Any]) -> Plan:
         started = time.perf_counter()
-        program = capture.export_program(self.source, args)
+        try:
+            program = capture.export_program(self.source, args)
+        except Exception as exc:
+            if self.settings.strict:
+                raise
+            # A program export cannot capture still runs, all of it in PyTorch.
+            _log.warning("running in PyTorch: capturing the program failed: %s", exc)
+            return Plan(
+                graph_module=self.source,
+                subgraphs=[],
+                fallback_ops=Counter(),
+                capture_seconds=time.perf_counter() - started,
+                capture_error=f"{type(exc).__name__}: {exc}"[:500],
+            )
         partitioning = partition(
             capture.aten_graph(program),
             min_subgraph_size=self.settings.min_subgraph_size,

@@ -10,14 +10,12 @@ class SettingsError(ValueError):
 
 
 class UnsupportedOperatorError(RuntimeError):
-    """strict=True, and the graph holds operators TVM cannot take."""
+    """The graph holds operators TVM cannot take, where falling back is not allowed
+    (strict=True, or to_relax(), which lowers the whole graph)."""
 
-    def __init__(self, ops: Iterable[str]) -> None:
+    def __init__(self, ops: Iterable[str], reason: str = "strict=True forbids falling back to PyTorch") -> None:
         self.ops = tuple(sorted(set(ops)))
-        super().__init__(
-            "TVM cannot lower these operators (strict=True forbids falling back "
-            f"to PyTorch): {', '.join(self.ops)}"
-        )
+        super().__init__(f"TVM cannot lower these operators ({reason}): {', '.join(self.ops)}")
 
 
 class LoweringError(RuntimeError):

@@ -35,6 +35,7 @@ class Explanation:
     cache_misses: int
     disk_cache_hits: int
     plans: int
+    capture_error: str | None
 
     def to_dict(self) -> dict[str, Any]:
         result = dataclasses.asdict(self)
@@ -81,6 +82,7 @@ def explain(compiled: object) -> Explanation:
         cache_misses=sum(stats.cache_misses for stats in every_plan),
         disk_cache_hits=sum(stats.disk_cache_hits for stats in every_plan),
         plans=len(model.plans()),
+        capture_error=plan.capture_error if plan else None,
     )
 
 
