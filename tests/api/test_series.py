@@ -1,0 +1,63 @@
+from datetime import datetime, timedelta, timezone
+
+from tests.support.documents import a_document, a_result
+
+NIGHT = datetime(2026, 11, 1, 2, 0, tzinfo=timezone.utc)
+
+
+def nights(post, count: int, *, backend: str = "jit") -> None:
+    for day in range(count):
+        speed = 80.0 + day
+        post(a_document(a_result(backend, samples=[speed - 1, speed, speed + 1]), created_at=NIGHT + timedelta(days=day)))
+
+
+def test_a_series_gives_one_point_per_night_oldest_first(post, client):
+    nights(post, 3)
+
+    answer = client.get("/api/v1/series", params={"model": "resnet18", "backend": "jit", "threads": 2}).json()
+
+    assert answer["total_points"] == 3 and answer["downsampled"] is False
+    assert [point["median"] for point in answer["points"]] == [80.0, 81.0, 82.0]
+    first = answer["points"][0]
+    assert first["commit"] == "abc1234" and first["n"] == 3 and first["iqr"] == 1.0
+    assert first["created_at"].startswith("2026-11-01T02:00:00")
+
+
+def test_a_series_keeps_only_the_asked_backend(post, client):
+    nights(post, 2, backend="jit")
+    nights(post, 1, backend="tvm")
+
+    answer = client.get("/api/v1/series", params={"model": "resnet18", "backend": "tvm"}).json()
+
+    assert [point["backend"] for point in answer["points"]] == ["tvm"]
+
+
+def test_a_series_is_cut_by_from_and_to(post, client):
+    nights(post, 5)
+
+    answer = client.get("/api/v1/series", params={
+        "model": "resnet18",
+        "from": (NIGHT + timedelta(days=1)).isoformat(),
+        "to": (NIGHT + timedelta(days=3)).isoformat(),
+    }).json()
+
+    assert [point["median"] for point in answer["points"]] == [81.0, 82.0, 83.0]
+
+
+def test_a_long_series_is_downsampled_to_max_points_of_real_runs(post, client):
+    nights(post, 10)
+
+    answer = client.get("/api/v1/series", params={"model": "resnet18", "max_points": 4}).json()
+
+    assert answer["total_points"] == 10 and answer["downsampled"] is True
+    assert len(answer["points"]) <= 4
+    assert sum(point["runs"] for point in answer["points"]) == 10
+    # Each point is the median run of its bucket, so medians are values that were measured.
+    assert {point["median"] for point in answer["points"]} <= {80.0 + day for day in range(10)}
+
+
+def test_a_series_needs_a_model(client):
+    answer = client.get("/api/v1/series")
+
+    assert answer.status_code == 422
+    assert answer.json()["message"] == "model: Field required"
