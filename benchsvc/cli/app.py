@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from benchsvc.cli import db, history, run
+from benchsvc.cli import agent, db, history, post, run, schedule, serve, token
 
 app = typer.Typer(
     name="benchsvc",
@@ -16,6 +16,11 @@ app = typer.Typer(
 app.command("run")(run.run)
 app.command("history")(history.history)
 app.add_typer(db.app, name="db")
+app.command("serve")(serve.serve)
+app.add_typer(token.app, name="token")
+app.command("post")(post.post)
+app.command("schedule")(schedule.schedule)
+app.command("agent")(agent.agent)
 
 
 def main() -> None:

@@ -1,0 +1,93 @@
+"""One night: measure the whole suite, then hand the run to where it belongs."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchsvc.agent import OutboxReport, send
+from benchsvc.config import get_settings
+from benchsvc.domain import Result, RunDocument
+from benchsvc.runner import build_document
+from benchsvc.scheduling.isolation import measure_in_child
+from benchsvc.scheduling.suite import Measurement, Suite, load_suite
+from benchsvc.spool import spool
+from benchsvc.storage import DatabaseError, SaveOutcome, store
+
+log = logging.getLogger("benchsvc.scheduler")
+
+
+class SuiteAlreadyRunning(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class StoreInDatabase:
+    database_url: str
+
+    def deliver(self, document: RunDocument) -> SaveOutcome:
+        return store(self.database_url, document)
+
+
+@dataclass(frozen=True)
+class PostToServer:
+    server_url: str
+    token: str
+    outbox: Path
+
+    def deliver(self, document: RunDocument) -> OutboxReport:
+        return send(document, self.outbox, self.server_url, self.token)
+
+
+Target = StoreInDatabase | PostToServer
+
+
+def run_suite(
+    suite: Suite, *, trigger: str, on_result: Callable[[Measurement, Result], None] = lambda *_: None
+) -> RunDocument:
+    """Every measurement of the suite, one child process each; failures are results too."""
+    results = []
+    for measurement in suite.measurements():
+        result = measure_in_child(measurement)
+        on_result(measurement, result)
+        results.append(result)
+    return build_document(results, tags={**suite.tags, "trigger": trigger})
+
+
+@contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    """One suite at a time on a machine, across processes: measurements must not share the CPU."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise SuiteAlreadyRunning(f"another suite holds {lock_file}; not starting a second one") from exc
+        yield
+
+
+def log_result(measurement: Measurement, result: Result) -> None:
+    speed = f"{result.summary.median:.2f} it/s" if result.summary else result.error
+    log.info("%s %s %d thread(s): %s %s", measurement.model, measurement.backend, measurement.threads, result.status, speed)
+
+
+def nightly_job(target: Target, trigger: str = "nightly") -> RunDocument | None:
+    """The scheduled job: read the suite file now (so edits apply next night), measure, deliver."""
+    settings = get_settings()
+    try:
+        with exclusive(settings.data_dir / "suite.lock"):
+            suite = load_suite(settings.effective_suite_file)
+            log.info("suite of %d measurements starting", len(suite.measurements()))
+            document = run_suite(suite, trigger=trigger, on_result=log_result)
+    except SuiteAlreadyRunning as exc:
+        log.warning("%s", exc)
+        return None
+    try:
+        log.info("run %s measured; delivered: %s", document.run_id, target.deliver(document))
+    except DatabaseError as exc:
+        log.error("%s; the run is kept in %s", exc, spool(document, settings.spool_dir))
+    return document
