@@ -1,0 +1,119 @@
+"""A generated benchmark history: nights of the ResNet suite on one machine, with known steps.
+
+It feeds the dashboard's tests and its timing on long histories (benchmarks/generate_history.py)
+with the same documents `benchsvc run --json` prints, so they travel the real ingest path.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+from benchsvc.analysis.synthetic import NoiseModel, noisy_nights, step_levels
+from benchsvc.domain import Commit, Machine, Result, RunDocument, Software, Status, Summary
+
+# it/s of TorchScript at batch 1 on 2 threads, roughly as measured on our machines;
+# the others scale with their GFLOPs.
+JIT_RATE = {
+    "resnet18": 82.0, "resnet34": 42.0, "resnet50": 30.0, "resnet101": 17.0,
+    "resnet152": 12.0, "resnext50_32x4d": 25.0, "wide_resnet50_2": 11.0,
+}
+TVM_SPEEDUP = {"resnet18": 1.10, "resnet50": 0.95}
+DEFAULT_SPEEDUP = 1.02
+SINGLE_THREAD_SHARE = 0.55
+
+
+@dataclass(frozen=True)
+class InjectedStep:
+    model: str
+    backend: str
+    threads: int
+    night: int
+    size: float
+
+
+@dataclass(frozen=True)
+class HistoryPlan:
+    nights: int = 100
+    models: Sequence[str] = tuple(JIT_RATE)
+    backends: Sequence[str] = ("jit", "tvm")
+    threads: Sequence[int] = (1, 2)
+    noise: NoiseModel = NoiseModel(cov=0.02)
+    steps: Sequence[InjectedStep] = field(default_factory=lambda: default_steps())
+    start: datetime = datetime(2026, 1, 1, 2, 0, tzinfo=timezone.utc)
+    seed: int = 7
+
+
+def default_steps(nights: int = 100) -> list[InjectedStep]:
+    """A TVM slowdown and its later fix, and a JIT speedup: what a real history shows."""
+    return [
+        InjectedStep("resnet18", "tvm", 2, nights * 6 // 10, -0.08),
+        InjectedStep("resnet18", "tvm", 2, nights * 8 // 10, +0.08),
+        InjectedStep("resnet50", "jit", 1, nights // 2, +0.06),
+        InjectedStep("resnet101", "tvm", 1, nights * 7 // 10, -0.12),
+    ]
+
+
+MACHINE = Machine(
+    hostname="bench-01", cpu_model="AMD EPYC 9B45", cpu_flags=["avx2", "avx512f"], cores=2,
+    memory_bytes=8 * 2**30, os="Linux-6.1",
+)
+
+
+def generate_history(plan: HistoryPlan = HistoryPlan()) -> Iterator[RunDocument]:
+    """One run document per night, oldest first, every case of the plan in each."""
+    rng = np.random.default_rng(plan.seed)
+    nights_by_case = {
+        (model, backend, threads): noisy_nights(rng, levels(plan, model, backend, threads), plan.noise)
+        for model in plan.models for backend in plan.backends for threads in plan.threads
+    }
+    for night in range(plan.nights):
+        results = [
+            result(model, backend, threads, nights_by_case[model, backend, threads][night].samples)
+            for model, backend, threads in nights_by_case
+        ]
+        yield RunDocument(
+            run_id=uuid.UUID(int=int(rng.integers(0, 2**62)) * 2**64 + night),
+            created_at=plan.start + timedelta(days=night),
+            machine=MACHINE,
+            software=software(night, plan.nights),
+            commit=Commit(repo="https://example.org/benchsvc.git", sha=f"{rng.integers(0, 2**40):010x}", branch="main"),
+            results=results,
+        )
+
+
+def levels(plan: HistoryPlan, model: str, backend: str, threads: int) -> np.ndarray:
+    base = JIT_RATE[model] * (1.0 if threads > 1 else SINGLE_THREAD_SHARE)
+    if backend != "jit":
+        base *= TVM_SPEEDUP.get(model, DEFAULT_SPEEDUP)
+    steps = [(s.night, s.size) for s in plan.steps if (s.model, s.backend, s.threads) == (model, backend, threads)]
+    return step_levels(plan.nights, base, steps)
+
+
+def software(night: int, nights: int) -> Software:
+    # The TVM version moves once mid-history, so hovers have something to tell apart.
+    tvm = "0.27.0" if night < nights // 3 else "0.27.0.post1"
+    return Software(python="3.11.9", torch="2.14.1", torchvision="0.29.1", tvm=tvm, benchsvc="0.1.0")
+
+
+def result(model: str, backend: str, threads: int, samples: Sequence[float]) -> Result:
+    return Result(
+        model=model, backend=backend, batch_size=1, image_size=224, threads=threads, status=Status.OK,
+        samples=list(samples), calls_per_sample=10, warmup_calls=3, summary=summary(samples),
+    )
+
+
+def summary(samples: Sequence[float]) -> Summary:
+    # benchsvc.runner.stats.summarize computes the same, but importing benchsvc.runner loads torch (~20 s).
+    values = np.asarray(samples, dtype=float)
+    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    stdev = float(np.std(values, ddof=1))
+    mean = float(np.mean(values))
+    return Summary(
+        median=float(median), q1=float(q1), q3=float(q3), iqr=float(q3 - q1), mean=mean,
+        stdev=stdev, cov=stdev / mean, n=len(values),
+    )
