@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     server_url: str | None = None
     token: str | None = None
 
+    # Regression detection (benchsvc/analysis/detection.py; defaults measured in docs/dashboard.md).
+    regression_alpha: float = Field(default=3e-4, gt=0, lt=1)
+    regression_min_change: float = Field(default=0.02, ge=0)
+    # New regressions are POSTed here as JSON when set.
+    webhook_url: str | None = None
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
