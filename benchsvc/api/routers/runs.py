@@ -15,6 +15,7 @@ from benchsvc.api.schemas import RunPage, RunStored
 from benchsvc.domain import RunDocument
 from benchsvc.storage import RunFilter, get_run, list_runs, save_run
 from benchsvc.storage.repository import count_runs
+from benchsvc.webhook import watch_run
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
@@ -34,6 +35,7 @@ def post_run(document: RunDocument, session: SessionDep, token: WriteTokenDep, r
         )
     try:
         outcome = save_run(session, document)
+        watch_run(session, document)
         session.commit()
     except IntegrityError:
         # Another request stored the same run_id between our check and our commit.
