@@ -11,17 +11,17 @@ import benchsvc
 from benchsvc.api.deps import require_read_access
 from benchsvc.api.errors import install_error_handlers
 from benchsvc.api.limits import BodySizeLimit
-from benchsvc.api.routers import compare, health, machines, runs, series
+from benchsvc.api.routers import compare, health, machines, pages, regressions, runs, series
 from benchsvc.config import Settings, get_settings
 from benchsvc.storage import make_engine
 
 API_PREFIX = "/api/v1"
 
 # Resources under /api/v1; reads through them obey api_require_read_token.
-API_ROUTERS: list[APIRouter] = [runs.router, machines.router, series.router, compare.router]
+API_ROUTERS: list[APIRouter] = [runs.router, machines.router, series.router, compare.router, regressions.router]
 
 # Mounted at the root with no token check: health probes and HTML pages.
-ROOT_ROUTERS: list[APIRouter] = [health.router]
+ROOT_ROUTERS: list[APIRouter] = [health.router, pages.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
