@@ -19,6 +19,7 @@ run: setup
 
 services:
 	scripts/ensure-postgres
+	scripts/ensure-chromium
 
 test: setup services
 	$(VENV)/bin/pytest
