@@ -11,6 +11,11 @@ from tvm.s_tir import dlight
 from tvm.relax.backend.cpu_generic import pipeline as cpu_pipeline
 from tvm.s_tir import meta_schedule as ms
 
+from torch_tvm_core.schedules.conv2d import make_conv2d_legalizer
+from torch_tvm_core.schedules.cpu import simd_lanes
+from torch_tvm_core.schedules.layout import blocked_layout
+from torch_tvm_core.schedules.rules import BlockedConv, LoopNest
+
 
 def default_target(num_threads: int | None = None) -> tvm.target.Target:
     """The LLVM target of this machine's CPU.
@@ -44,12 +49,14 @@ def _optimize(
     mod: tvm.IRModule, target: tvm.target.Target, tuning_db: pathlib.Path | None
 ) -> tvm.IRModule:
     passes = [
-        # Batch norm becomes scale-and-shift here, which FoldConstant then folds
-        # into the (constant) weights.
+        blocked_layout(target),
+        # Batch norms that did not follow a conv become scale-and-shift here.
         relax.transform.DecomposeOpsForInference(),
         relax.transform.CanonicalizeBindings(),
         relax.transform.FoldConstant(),
-        relax.transform.LegalizeOps(),
+        relax.transform.LegalizeOps(
+            {"relax.nn.conv2d": make_conv2d_legalizer(simd_lanes(target))}
+        ),
         relax.transform.AnnotateTIROpPattern(),
         relax.transform.FoldConstant(),
         relax.transform.FuseOps(),
@@ -57,8 +64,12 @@ def _optimize(
     ]
     if tuning_db is not None:
         passes.append(relax.transform.MetaScheduleApplyDatabase(str(tuning_db)))
-    # Kernels the database did not cover get the generic rules rather than none.
-    passes.append(dlight.ApplyDefaultSchedule(dlight.cpu.GEMV(), dlight.cpu.Reduction()))
+    # Kernels the database did not cover get the default schedules rather than none.
+    passes.append(
+        dlight.ApplyDefaultSchedule(
+            BlockedConv(), dlight.cpu.GEMV(), dlight.cpu.Reduction(), LoopNest()
+        )
+    )
     sequence = tvm.transform.Sequential(passes)
     if tuning_db is None:
         return sequence(mod)

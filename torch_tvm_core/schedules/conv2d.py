@@ -1,0 +1,125 @@
+"""conv2d lowered to a channel-blocked computation that the conv rule knows how to schedule.
+
+Activations are NCHW[b]c (channel chunks of b lanes innermost) and weights OIHW[i]i[o]o, so
+the innermost output axis is a whole SIMD vector of output channels and the reduction reads
+one input channel at a time as a broadcast scalar. Weights are constants: their packing is
+emitted as a separate call that FoldConstant evaluates once at compile time.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tvm import relax, te, topi
+from tvm.ir import Op
+
+CONV_BLOCK_NAME = "conv2d_blocked"
+
+_BLOCKED_DATA = re.compile(r"^NCHW(\d+)c$")
+_PACKED_KERNEL = re.compile(r"^OIHW(\d+)i(\d+)o$")
+_DEFAULT_LEGALIZE = Op.get("relax.nn.conv2d").get_attr("FLegalize")
+
+
+def conv2d_blocked(
+    data: te.Tensor,
+    kernel: te.Tensor,
+    strides: tuple[int, int],
+    padding: tuple[int, int, int, int],
+    dilation: tuple[int, int],
+) -> te.Tensor:
+    """data [N, IC/ib, H, W, ib] * kernel [OC/ob, IC/ib, KH, KW, ib, ob] -> [N, OC/ob, OH, OW, ob]."""
+    batch, ic_chunks, height, width, ic_block = (int(d) for d in data.shape)
+    oc_chunks, _, kernel_h, kernel_w, _, oc_block = (int(d) for d in kernel.shape)
+    pad_top, pad_left, pad_bottom, pad_right = padding
+    stride_h, stride_w = strides
+    dilation_h, dilation_w = dilation
+    if any(padding):
+        data = topi.nn.pad(
+            data, [0, 0, pad_top, pad_left, 0], [0, 0, pad_bottom, pad_right, 0], name="data_pad"
+        )
+    out_h = (height + pad_top + pad_bottom - (kernel_h - 1) * dilation_h - 1) // stride_h + 1
+    out_w = (width + pad_left + pad_right - (kernel_w - 1) * dilation_w - 1) // stride_w + 1
+    icc = te.reduce_axis((0, ic_chunks), name="icc")
+    ry = te.reduce_axis((0, kernel_h), name="ry")
+    rx = te.reduce_axis((0, kernel_w), name="rx")
+    icb = te.reduce_axis((0, ic_block), name="icb")
+    return te.compute(
+        (batch, oc_chunks, out_h, out_w, oc_block),
+        lambda n, occ, y, x, ocb: te.sum(
+            data[n, icc, y * stride_h + ry * dilation_h, x * stride_w + rx * dilation_w, icb]
+            * kernel[occ, icc, ry, rx, icb, ocb],
+            axis=[icc, ry, rx, icb],
+        ),
+        name=CONV_BLOCK_NAME,
+    )
+
+
+def _conv2d_nchw_through_blocks(
+    data: te.Tensor,
+    packed_kernel: te.Tensor,
+    strides: tuple[int, int],
+    padding: tuple[int, int, int, int],
+    dilation: tuple[int, int],
+) -> te.Tensor:
+    """NCHW in and out, blocked inside: for convs whose input channels fit no SIMD block."""
+    batch, channels, height, width = (int(d) for d in data.shape)
+    blocked = te.compute(
+        (batch, 1, height, width, channels),
+        lambda n, _, y, x, c: data[n, c, y, x],
+        name="data_blocked",
+    )
+    out = conv2d_blocked(blocked, packed_kernel, strides, padding, dilation)
+    _, oc_chunks, out_h, out_w, oc_block = (int(d) for d in out.shape)
+    return te.compute(
+        (batch, oc_chunks * oc_block, out_h, out_w),
+        lambda n, c, y, x: out[n, c // oc_block, y, x, c % oc_block],
+        name="conv2d_unblocked",
+    )
+
+
+def _pack_oihw(kernel: te.Tensor, oc_block: int) -> te.Tensor:
+    out_channels, in_channels, kernel_h, kernel_w = (int(d) for d in kernel.shape)
+    return te.compute(
+        (out_channels // oc_block, 1, kernel_h, kernel_w, in_channels, oc_block),
+        lambda occ, _, y, x, ic, ocb: kernel[occ * oc_block + ocb, ic, y, x],
+        name="kernel_packed",
+    )
+
+
+def output_channel_block(out_channels: int, lanes: int) -> int:
+    """The widest block of output channels up to the SIMD width that divides them evenly."""
+    return max(b for b in range(1, lanes + 1) if out_channels % b == 0)
+
+
+def make_conv2d_legalizer(lanes: int):
+    """A LegalizeOps function for relax.nn.conv2d that emits the blocked computation."""
+
+    def legalize(bb: relax.BlockBuilder, call: relax.Call) -> relax.Expr:
+        attrs = call.attrs
+        if attrs.groups != 1 or (attrs.out_dtype not in ("", "float32")):
+            return _DEFAULT_LEGALIZE(bb, call)
+        geometry = {
+            "strides": [int(s) for s in attrs.strides],
+            "padding": [int(p) for p in attrs.padding],
+            "dilation": [int(d) for d in attrs.dilation],
+        }
+        data, kernel = call.args
+        blocked_data = _BLOCKED_DATA.match(attrs.data_layout)
+        packed_kernel = _PACKED_KERNEL.match(attrs.kernel_layout)
+        if blocked_data and packed_kernel and attrs.out_layout == attrs.data_layout:
+            return bb.call_te(
+                conv2d_blocked, data, kernel, **geometry, primfunc_name_hint="conv2d_blocked"
+            )
+        if attrs.data_layout == attrs.out_layout == "NCHW" and attrs.kernel_layout == "OIHW":
+            oc_block = output_channel_block(int(kernel.ty.shape[0]), lanes)
+            packed = bb.emit_te(_pack_oihw, kernel, oc_block, primfunc_name_hint="pack_kernel")
+            return bb.call_te(
+                _conv2d_nchw_through_blocks,
+                data,
+                packed,
+                **geometry,
+                primfunc_name_hint="conv2d_nchw_blocked",
+            )
+        return _DEFAULT_LEGALIZE(bb, call)
+
+    return legalize

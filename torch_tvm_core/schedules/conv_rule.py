@@ -1,0 +1,106 @@
+"""The CPU schedule of a blocked conv2d and the elementwise ops fused after it.
+
+The output is computed one register tile at a time: `reg_n` output columns times one SIMD
+vector of output channels stay in registers while the whole reduction (input channel chunks,
+kernel rows and columns, input channels within a chunk) streams through them; the fused
+epilogue (bias, residual add, ReLU, unblocking) then runs on that tile before it leaves the
+registers. Rows and channel chunks are spread over the threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from tvm import s_tir, tirx
+from tvm.target import Target
+
+from torch_tvm_core.schedules.conv2d import CONV_BLOCK_NAME
+from torch_tvm_core.schedules.cpu import simd_lanes, vector_registers
+
+ChooseFactor = Callable[[s_tir.Schedule, Sequence[int]], object]
+
+
+def default_choice(_: s_tir.Schedule, candidates: Sequence[int]) -> int:
+    """The untuned decision: the first (preferred) candidate."""
+    return candidates[0]
+
+
+def sampled_choice(sch: s_tir.Schedule, candidates: Sequence[int]) -> object:
+    """The tunable decision: a traced sample that MetaSchedule searches and records."""
+    return sch.sample_categorical(list(candidates), [1.0 / len(candidates)] * len(candidates))
+
+
+def find_conv_block(sch: s_tir.Schedule) -> s_tir.SBlockRV | None:
+    for block in sch.get_child_blocks(sch.get_sblock("root")):
+        if sch.get(block).name_hint.startswith(CONV_BLOCK_NAME):
+            return block
+    return None
+
+
+def register_tile_widths(out_width: int, oc_block: int, target: Target) -> list[int]:
+    """Output-column tile widths that divide the row and fit the accumulators in registers.
+
+    Preferred first: the widest; one register is left for the weight vector and one for the
+    broadcast input.
+    """
+    vectors_per_column = max(1, oc_block // simd_lanes(target))
+    limit = max(1, (vector_registers(target) - 2) // vectors_per_column)
+    widths = [w for w in range(min(limit, out_width), 0, -1) if out_width % w == 0]
+    return widths[:4]
+
+
+def schedule_conv(sch: s_tir.Schedule, target: Target, choose: ChooseFactor) -> bool:
+    """Schedule the blocked conv in `sch` with its producers and epilogue; False if none."""
+    conv = find_conv_block(sch)
+    if conv is None:
+        return False
+    _schedule_producers(sch, conv, target)
+    n, occ, y, x, ocb, icc, ry, rx, icb = sch.get_loops(conv)
+    out_width = int(sch.get(x).extent)
+    oc_block = int(sch.get(ocb).extent)
+    reg_n = choose(sch, register_tile_widths(out_width, oc_block, target))
+    x_outer, x_inner = sch.split(x, factors=[None, reg_n])
+    sch.reorder(n, occ, y, x_outer, icc, ry, rx, icb, x_inner, ocb)
+    sch.parallel(sch.fuse(n, occ, y))
+    sch.unroll(x_inner)
+    if oc_block > 1:
+        sch.vectorize(ocb)
+    _fuse_epilogue(sch, conv, x_outer)
+    sch.decompose_reduction(conv, icc)
+    return True
+
+
+def _schedule_producers(sch: s_tir.Schedule, conv: s_tir.SBlockRV, target: Target) -> None:
+    """Input packing and padding: inline packing into padding, then run padding in parallel."""
+    producers = [b for b in sch.get_producers(conv) if not _reads_only_constants(sch, b)]
+    for block in producers:
+        for inner_producer in sch.get_producers(block):
+            sch.compute_inline(inner_producer)
+        loops = sch.get_loops(block)
+        sch.parallel(sch.fuse(*loops[:-2]) if len(loops) > 2 else loops[0])
+        if int(sch.get(loops[-1]).extent) <= 4 * simd_lanes(target):
+            sch.vectorize(loops[-1])
+
+
+def _reads_only_constants(sch: s_tir.Schedule, block: s_tir.SBlockRV) -> bool:
+    return not sch.get(block).reads
+
+
+def _fuse_epilogue(sch: s_tir.Schedule, conv: s_tir.SBlockRV, tile_loop: tirx.For) -> None:
+    """Collapse the elementwise consumers into one block computed per register tile."""
+    consumers = sch.get_consumers(conv)
+    if len(consumers) != 1:
+        sch.cache_write(conv, 0, "global")
+        consumers = sch.get_consumers(conv)
+    # Only a straight chain can be inlined; whatever branches off stays a separate loop nest.
+    chain = []
+    while len(consumers) == 1:
+        chain.append(consumers[0])
+        consumers = sch.get_consumers(consumers[0])
+    for block in chain[:-1]:
+        sch.compute_inline(block)
+    last = chain[-1]
+    sch.reverse_compute_at(last, tile_loop)
+    inner = sch.get_loops(last)[-1]
+    if int(sch.get(inner).extent) <= 64:
+        sch.vectorize(inner)

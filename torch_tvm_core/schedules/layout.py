@@ -1,0 +1,33 @@
+"""Graph-level rewrites that make the kernels schedulable: batch norm into weights, and
+activations in channel blocks of one SIMD vector."""
+
+from __future__ import annotations
+
+import tvm
+from tvm import relax
+from tvm.target import Target
+
+from torch_tvm_core.schedules.cpu import simd_lanes
+from torch_tvm_core.schedules.fold_batch_norm import fold_batch_norm_into_conv
+
+
+def blocked_layout(target: Target) -> tvm.transform.Pass:
+    """Fold inference batch norm into the conv weights, then switch convs (and the ops
+    between them) to NCHW[lanes]c with OIHW[lanes]i[lanes]o weights.
+
+    Both need the weights bound as constants; FoldConstant then packs them once here, so no
+    layout transform of a weight runs per call. Convs whose channels are not a multiple of the
+    SIMD width keep NCHW (the conv legalizer blocks them internally).
+    """
+    lanes = simd_lanes(target)
+    return tvm.transform.Sequential(
+        [
+            fold_batch_norm_into_conv,
+            relax.transform.FoldConstant(),
+            relax.transform.ConvertLayout(
+                {"relax.nn.conv2d": [f"NCHW{lanes}c", f"OIHW{lanes}i{lanes}o"]}
+            ),
+            relax.transform.FoldConstant(),
+        ],
+        name="BlockedLayout",
+    )

@@ -1,0 +1,90 @@
+"""Default CPU schedule rules, applied to every kernel that no tuning record covers.
+
+The conv rule handles the blocked conv2d and its fused epilogue; the loop-nest rule gives every
+other kernel (pooling, global mean, dense, layout transforms, elementwise) parallel outer loops
+and a vectorized innermost loop.
+"""
+
+from __future__ import annotations
+
+from tvm import s_tir, tirx
+from tvm.s_tir.dlight.base import ScheduleRule
+from tvm.s_tir.schedule import ScheduleError
+from tvm.target import Target
+
+from torch_tvm_core.schedules.conv_rule import default_choice, schedule_conv
+from torch_tvm_core.schedules.cpu import simd_lanes
+
+_MAX_VECTOR_EXTENT = 64
+
+
+class BlockedConv(ScheduleRule):
+    """conv2d in NCHW[b]c with its producers and elementwise epilogue."""
+
+    def apply(self, func: tirx.PrimFunc, target: Target, tunable: bool) -> s_tir.Schedule | None:
+        sch = s_tir.Schedule(func)
+        try:
+            return sch if schedule_conv(sch, target, default_choice) else None
+        except ScheduleError:
+            return None
+
+
+class LoopNest(ScheduleRule):
+    """Any other kernel: inline what can be inlined, then parallelize and vectorize each nest."""
+
+    def apply(self, func: tirx.PrimFunc, target: Target, tunable: bool) -> s_tir.Schedule | None:
+        sch = s_tir.Schedule(func)
+        try:
+            _inline_injective(sch)
+            for block in sch.get_child_blocks(sch.get_sblock("root")):
+                _schedule_nest(sch, block, simd_lanes(target))
+        except ScheduleError:
+            return None
+        return sch
+
+
+def _inline_injective(sch: s_tir.Schedule) -> None:
+    for block in reversed(sch.get_child_blocks(sch.get_sblock("root"))):
+        if _is_output(sch, block):
+            continue
+        try:
+            sch.compute_inline(block)
+        except ScheduleError:
+            continue
+
+
+def _is_output(sch: s_tir.Schedule, block: s_tir.SBlockRV) -> bool:
+    return not sch.get_consumers(block)
+
+
+def _schedule_nest(sch: s_tir.Schedule, block: s_tir.SBlockRV, lanes: int) -> None:
+    loops = sch.get_loops(block)
+    if not loops:
+        return
+    iter_types = [iv.iter_type for iv in sch.get(block).iter_vars]
+    if len(iter_types) != len(loops):
+        return
+    spatial = [loop for loop, kind in zip(loops, iter_types) if kind == tirx.IterVar.DataPar]
+    reduce = [loop for loop, kind in zip(loops, iter_types) if kind != tirx.IterVar.DataPar]
+    if not spatial:
+        return
+    inner = spatial[-1]
+    extent = int(sch.get(inner).extent)
+    if extent > _MAX_VECTOR_EXTENT:
+        factor = next((f for f in (4 * lanes, 2 * lanes, lanes) if extent % f == 0), None)
+        if factor is not None:
+            outer_part, inner = sch.split(inner, factors=[None, factor])
+            spatial = spatial[:-1] + [outer_part, inner]
+    outer = spatial[:-1]
+    sch.reorder(*outer, *reduce, inner)
+    if outer:
+        sch.parallel(sch.fuse(*outer) if len(outer) > 1 else outer[0])
+    if reduce:
+        init = sch.decompose_reduction(block, reduce[0])
+        _vectorize_if_short(sch, sch.get_loops(init)[-1])
+    _vectorize_if_short(sch, inner)
+
+
+def _vectorize_if_short(sch: s_tir.Schedule, loop: s_tir.LoopRV) -> None:
+    if int(sch.get(loop).extent) <= _MAX_VECTOR_EXTENT:
+        sch.vectorize(loop)
