@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from benchsvc.api.views import DEFAULT_MAX_POINTS, series_charts
+from benchsvc.cli.common import DatabaseUrlOption, fail, parse_list, resolve_database_url, stderr
+from benchsvc.storage import DatabaseError, SeriesQuery, make_engine, transaction
+from benchsvc.storage.database import is_up_to_date
+from dashboards.pages import report_page
+
+
+def report(
+    model: Annotated[str, typer.Option(help="Model, or several separated by commas.")] = "resnet18",
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
+    threads: Annotated[int | None, typer.Option(min=1)] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1)] = None,
+    machine: Annotated[str | None, typer.Option(help="Hostname or machine fingerprint.")] = None,
+    max_points: Annotated[int, typer.Option(min=10)] = DEFAULT_MAX_POINTS,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Write the dashboard's series charts to one self-contained HTML file (plotly.js inlined)."""
+    url = resolve_database_url(database_url)
+    try:
+        engine = make_engine(url)
+        if not is_up_to_date(engine):
+            fail("the database has no benchsvc schema or pending migrations; run `benchsvc db upgrade`")
+        with transaction(engine) as session:
+            charts = [
+                series_charts(session, SeriesQuery(model=name, threads=threads, batch_size=batch_size,
+                                                   machine=machine), max_points)
+                for name in parse_list(model, "--model")
+            ]
+    except DatabaseError as exc:
+        fail(str(exc))
+    empty = [chart.model for chart in charts if not chart.lines]
+    if empty:
+        fail(f"no stored results for {', '.join(empty)}", code=2)
+    out.write_text(report_page(charts, datetime.now(timezone.utc)), encoding="utf-8")
+    stderr.print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MiB)", highlight=False)
