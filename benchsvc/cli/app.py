@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from benchsvc.cli import agent, db, history, post, run, schedule, serve, token
+from benchsvc.cli import agent, db, history, post, report, run, schedule, serve, token
 
 app = typer.Typer(
     name="benchsvc",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.command("run")(run.run)
 app.command("history")(history.history)
+app.command("report")(report.report)
 app.add_typer(db.app, name="db")
 app.command("serve")(serve.serve)
 app.add_typer(token.app, name="token")
