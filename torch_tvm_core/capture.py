@@ -34,8 +34,14 @@ def is_torchscript(source: object) -> bool:
     return isinstance(source, torch.jit.ScriptModule | torch.jit.ScriptFunction)
 
 
-def export_program(source: ProgramSource, inputs: Sequence[Any]) -> torch.export.ExportedProgram:
-    """The core-ATen ExportedProgram of `source`, with static shapes of `inputs`."""
+def export_program(
+    source: ProgramSource, inputs: Sequence[Any], *, decompose: bool = True
+) -> torch.export.ExportedProgram:
+    """The core-ATen ExportedProgram of `source`, with static shapes of `inputs`.
+
+    decompose=False is for sources that are core ATen already (partitioned subgraphs):
+    the decomposition pass costs over a second even on a tiny graph.
+    """
     args = tuple(inputs)
     with _quiet_export(), torch.no_grad():
         if is_torchscript(source):
@@ -52,7 +58,7 @@ def export_program(source: ProgramSource, inputs: Sequence[Any]) -> torch.export
         else:
             raise TypeError(f"expected an nn.Module, a function or TorchScript, got {source!r}")
         program = torch.export.export(module, args, strict=False)
-        return program.run_decompositions()
+        return program.run_decompositions() if decompose else program
 
 
 def aten_graph(program: torch.export.ExportedProgram) -> fx.GraphModule:

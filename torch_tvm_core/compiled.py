@@ -17,7 +17,7 @@ from torch_tvm_core.lru import LRUCache
 from torch_tvm_core.partition import Partitioning, partition
 from torch_tvm_core.runtime import TVMSubgraph
 from torch_tvm_core.settings import Settings
-from torch_tvm_core.specs import InputSpec, input_spec
+from torch_tvm_core.specs import InputSpec, input_spec, shapes_and_dtypes
 
 _log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class CompiledModel(torch.nn.Module):
         self.last_plan: Plan | None = None
 
     def forward(self, *args: Any) -> Any:
-        spec = input_spec(args)
+        spec = shapes_and_dtypes(input_spec(args))
         plan = self._plans.get(spec)
         if plan is None:
             self.plan_misses += 1

@@ -8,6 +8,7 @@ import torch
 import tvm
 from torch import fx
 from tvm import relax
+from tvm.relax.backend.cpu_generic import pipeline as cpu_pipeline
 from tvm.relax.frontend.torch import from_exported_program
 
 from torch_tvm_core import capture, pipeline
@@ -23,7 +24,7 @@ def relax_module(program: torch.export.ExportedProgram) -> tvm.IRModule:
 
 def subgraph_relax_module(graph_module: fx.GraphModule, inputs: Sequence[torch.Tensor]) -> tvm.IRModule:
     """Re-export a partitioned subgraph for its inputs and import it into Relax."""
-    return relax_module(capture.export_program(graph_module, inputs))
+    return relax_module(capture.export_program(graph_module, inputs, decompose=False))
 
 
 def target_for(settings: Settings) -> tvm.target.Target:
@@ -33,6 +34,11 @@ def target_for(settings: Settings) -> tvm.target.Target:
 
 
 def build(module: tvm.IRModule, settings: Settings) -> relax.VMExecutable:
+    target = target_for(settings)
+    with target:
+        # sort, topk, cumsum and sampling have no legalization, only these library
+        # dispatches; without them the VM code generator rejects the module.
+        module = tvm.transform.Sequential(cpu_pipeline.library_dispatch_passes(target))(module)
     return pipeline.build(
-        module, target_for(settings), opt_level=settings.opt_level, tuning_db=settings.tuning_db
+        module, target, opt_level=settings.opt_level, tuning_db=settings.tuning_db
     )

@@ -34,7 +34,9 @@ def input_spec(args: Sequence[Any]) -> InputSpec:
 
 
 def shapes_and_dtypes(spec: InputSpec) -> InputSpec:
-    """The part of a spec that compiled code depends on; strides only decide a copy."""
+    """The part of a spec that captured and compiled code depend on; strides only decide
+    whether an input is copied to a compact layout first."""
     return tuple(
-        (part[0].shape, part[0].dtype) if isinstance(part[0], TensorSpec) else part for part in spec
+        (part[0].shape, part[0].dtype, part[1]) if isinstance(part[0], TensorSpec) else part
+        for part in spec
     )

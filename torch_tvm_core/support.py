@@ -44,24 +44,21 @@ def _producer_supported(node: fx.Node) -> bool:
     return is_supported(node.args[0]) if isinstance(node.args[0], fx.Node) else False
 
 
-def _tensor_dtypes_supported(node: fx.Node) -> bool:
+def _tensors_of(node: fx.Node) -> list[torch.Tensor]:
     values = node.meta.get("val")
     flat = values if isinstance(values, list | tuple) else [values]
-    return all(
-        value.dtype not in _UNSUPPORTED_DTYPES
-        for value in flat
-        if isinstance(value, torch.Tensor)
-    )
+    return [value for value in flat if isinstance(value, torch.Tensor)]
+
+
+def _tensor_dtypes_supported(node: fx.Node) -> bool:
+    tensors = _tensors_of(node)
+    for source in node.all_input_nodes:
+        tensors += _tensors_of(source)
+    return all(tensor.dtype not in _UNSUPPORTED_DTYPES for tensor in tensors)
 
 
 def _static_shapes(node: fx.Node) -> bool:
-    values = node.meta.get("val")
-    flat = values if isinstance(values, list | tuple) else [values]
-    return all(
-        all(isinstance(size, int) for size in value.shape)
-        for value in flat
-        if isinstance(value, torch.Tensor)
-    )
+    return all(all(isinstance(size, int) for size in value.shape) for value in _tensors_of(node))
 
 
 # Predicates a node must also satisfy, keyed by the converter-table name.
