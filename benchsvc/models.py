@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-import torchvision.models as tvm_models
-from torch import nn
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
-MODEL_FACTORIES: dict[str, Callable[..., nn.Module]] = {
-    "resnet18": tvm_models.resnet18,
-    "resnet34": tvm_models.resnet34,
-    "resnet50": tvm_models.resnet50,
-    "resnet101": tvm_models.resnet101,
-    "resnet152": tvm_models.resnet152,
-    "resnext50_32x4d": tvm_models.resnext50_32x4d,
-    "wide_resnet50_2": tvm_models.wide_resnet50_2,
-}
-MODEL_NAMES: tuple[str, ...] = tuple(MODEL_FACTORIES)
+# Names of torchvision.models factories; torch is imported only when a model is built, so that
+# commands which merely validate a name start quickly.
+MODEL_NAMES: tuple[str, ...] = (
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnet101",
+    "resnet152",
+    "resnext50_32x4d",
+    "wide_resnet50_2",
+)
 SEED = 0
 
 
@@ -47,18 +48,21 @@ class InputShape:
 
 def build_model(name: str, weights: Path | None = None) -> nn.Module:
     """A model in eval mode with random weights seeded by SEED, or the given state_dict."""
-    try:
-        factory = MODEL_FACTORIES[name]
-    except KeyError:
-        raise UnknownModelError(name) from None
+    if name not in MODEL_NAMES:
+        raise UnknownModelError(name)
+    import torch
+    import torchvision.models
+
     torch.manual_seed(SEED)
-    model = factory(weights=None)
+    model = getattr(torchvision.models, name)(weights=None)
     if weights is not None:
         load_weights(model, weights)
     return model.eval()
 
 
 def load_weights(model: nn.Module, path: Path) -> None:
+    import torch
+
     if not path.is_file():
         raise WeightsError(f"weights file not found: {path}")
     try:
@@ -74,6 +78,8 @@ def load_weights(model: nn.Module, path: Path) -> None:
 
 
 def example_inputs(shape: InputShape, seed: int = SEED) -> tuple[torch.Tensor]:
+    import torch
+
     generator = torch.Generator().manual_seed(seed)
     image = torch.randn(shape.batch_size, 3, shape.image_size, shape.image_size, generator=generator)
     return (image,)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -18,13 +18,16 @@ from benchsvc.cli.common import (
 )
 from benchsvc.cli.report_table import results_table
 from benchsvc.config import get_settings
-from benchsvc.domain import RunDocument
+from benchsvc.domain import Result, RunDocument
 from benchsvc.models import MODEL_NAMES, InputShape, UnknownModelError
-from benchsvc.runner import Case, TimingPlan, build_document, run_case
 from benchsvc.runner.environment import default_threads
 from benchsvc.spool import spool
 from benchsvc.storage import DatabaseError, store
 from benchsvc.storage.database import safe_url
+
+if TYPE_CHECKING:
+    from benchsvc.runner.measure import TimingPlan
+    from benchsvc.runner.suite import Case
 
 
 def run(
@@ -52,6 +55,8 @@ def run(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Measure a model through each backend and store the run."""
+    from benchsvc.runner import Case, TimingPlan, build_document
+
     case = Case(
         model=validated_model(model),
         backends=validated_backends(backends),
@@ -73,7 +78,9 @@ def run(
         save(document, resolve_database_url(database_url))
 
 
-def measure_with_progress(case: Case, plan: TimingPlan) -> list:
+def measure_with_progress(case: Case, plan: TimingPlan) -> list[Result]:
+    from benchsvc.runner import run_case
+
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
     with Progress(*columns, console=stderr, transient=True) as progress:
         task = progress.add_task("loading model", total=case.steps)

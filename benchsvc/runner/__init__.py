@@ -1,7 +1,26 @@
-"""Measuring models: timing, statistics, correctness and the environment they ran in."""
+"""Measuring models: timing, statistics, correctness and the environment they ran in.
 
-from benchsvc.runner.document import build_document
-from benchsvc.runner.measure import TimingPlan
-from benchsvc.runner.suite import Case, run_case
+Names resolve on first use, so that commands which only read results never import torch.
+"""
 
-__all__ = ["Case", "TimingPlan", "build_document", "run_case"]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "Case": "benchsvc.runner.suite",
+    "run_case": "benchsvc.runner.suite",
+    "TimingPlan": "benchsvc.runner.measure",
+    "build_document": "benchsvc.runner.document",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'benchsvc.runner' has no attribute {name!r}") from None
+    return getattr(import_module(module), name)
