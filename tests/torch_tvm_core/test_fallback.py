@@ -1,0 +1,89 @@
+"""Models with ops TVM cannot take, or subgraphs TVM fails to compile, still run correctly."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import torch_tvm_core
+from tests.torch_tvm_core.models import WithCustomOp, WithUnconvertedOps
+
+
+def image() -> torch.Tensor:
+    return torch.randn(1, 3, 8, 8)
+
+
+class ConvPlusOne(torch.nn.Module):
+    """TVM's importer types the constant 1 as float32, so in float64 this fails to compile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 2, 3).double()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x) + 1
+
+
+def test_a_custom_torch_library_op_runs_in_pytorch_between_tvm_subgraphs() -> None:
+    model, x = WithCustomOp().eval(), image()
+
+    compiled = torch_tvm_core.compile(model, (x,))
+
+    torch.testing.assert_close(compiled(x), model(x), atol=1e-5, rtol=1e-5)
+    report = torch_tvm_core.explain(compiled)
+    assert report.ops_fallback == {"tvmtest.scaled_tanh.default": 1}
+    assert len(report.subgraphs) == 2
+
+
+def test_ops_the_tvm_frontend_does_not_convert_run_in_pytorch() -> None:
+    model, x = WithUnconvertedOps().eval(), image()
+
+    compiled = torch_tvm_core.compile(model, (x,))
+
+    torch.testing.assert_close(compiled(x), model(x), atol=1e-5, rtol=1e-5)
+    report = torch_tvm_core.explain(compiled)
+    assert set(report.ops_fallback) >= {
+        "aten.special_bessel_j0.default",
+        "aten.special_erfcx.default",
+    }
+    assert report.ops_in_tvm["aten.convolution.default"] == 1
+
+
+def test_a_subgraph_tvm_fails_to_compile_falls_back_without_failing_the_call() -> None:
+    model, x = ConvPlusOne().eval(), torch.randn(1, 3, 6, 6, dtype=torch.float64)
+
+    compiled = torch_tvm_core.compile(model, (x,))
+
+    torch.testing.assert_close(compiled(x), model(x))
+    [subgraph] = torch_tvm_core.explain(compiled).subgraphs
+    assert not subgraph.ran_on_tvm
+    assert "datatype" in next(iter(subgraph.failures.values()))
+
+
+def test_a_spec_that_failed_to_compile_goes_straight_to_pytorch_afterwards() -> None:
+    model, x = ConvPlusOne().eval(), torch.randn(1, 3, 6, 6, dtype=torch.float64)
+    compiled = torch_tvm_core.compile(model, (x,))
+
+    compiled(x)
+    compiled(x)
+
+    assert torch_tvm_core.explain(compiled).cache_misses == 1
+
+
+def test_strict_mode_raises_when_tvm_fails_to_compile_a_subgraph() -> None:
+    model, x = ConvPlusOne().eval(), torch.randn(1, 3, 6, 6, dtype=torch.float64)
+    with pytest.raises(torch_tvm_core.LoweringError, match="tvm_subgraph_0"):
+        torch_tvm_core.compile(model, (x,), strict=True)
+
+
+def test_a_program_torch_export_cannot_capture_runs_in_pytorch() -> None:
+    def data_dependent(x: torch.Tensor) -> torch.Tensor:
+        return x * 2 if x.sum() > 0 else x - 1
+
+    x = torch.ones(3)
+
+    compiled = torch_tvm_core.compile(data_dependent, (x,))
+
+    torch.testing.assert_close(compiled(x), data_dependent(x))
+    torch.testing.assert_close(compiled(-x), data_dependent(-x))
+    assert torch_tvm_core.explain(compiled).capture_error is not None

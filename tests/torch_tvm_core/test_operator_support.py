@@ -1,0 +1,58 @@
+"""The capability check follows TVM's converter table, narrowed by our overrides."""
+
+from __future__ import annotations
+
+import torch
+
+from torch_tvm_core import capture
+from torch_tvm_core.support import is_supported, op_name, tvm_converter_names
+
+
+def nodes_by_op(model: torch.nn.Module, *inputs: torch.Tensor) -> dict[str, torch.fx.Node]:
+    graph = capture.aten_graph(capture.export_program(model, inputs))
+    return {op_name(node): node for node in graph.graph.nodes if node.op == "call_function"}
+
+
+class Lambda(torch.nn.Module):
+    def __init__(self, fn) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, *args):
+        return self.fn(*args)
+
+
+def test_the_table_is_read_from_the_installed_tvm() -> None:
+    from tvm.relax.frontend.torch.exported_program_translator import ExportedProgramImporter
+
+    assert tvm_converter_names() == frozenset(ExportedProgramImporter().create_convert_map())
+
+
+def test_an_aten_op_in_tvms_table_is_supported() -> None:
+    nodes = nodes_by_op(Lambda(lambda x: torch.relu(x) + 1), torch.randn(2, 3))
+    assert is_supported(nodes["aten.relu.default"])
+    assert is_supported(nodes["aten.add.Tensor"])
+
+
+def test_an_aten_op_missing_from_the_table_is_not_supported() -> None:
+    nodes = nodes_by_op(Lambda(torch.special.bessel_j0), torch.randn(2, 3))
+    assert "special_bessel_j0.default" not in tvm_converter_names()
+    assert not is_supported(nodes["aten.special_bessel_j0.default"])
+
+
+def test_a_custom_op_is_not_supported_even_when_it_shares_a_short_name_with_aten() -> None:
+    library = torch.library.Library("tvmtest_names", "DEF")
+    library.define("relu(Tensor x) -> Tensor")
+    library.impl("relu", lambda x: x.clamp(min=0), "CPU")
+    torch.library.register_fake("tvmtest_names::relu")(lambda x: torch.empty_like(x))
+
+    nodes = nodes_by_op(Lambda(torch.ops.tvmtest_names.relu), torch.randn(2, 3))
+
+    assert "relu.default" in tvm_converter_names()
+    assert not is_supported(nodes["tvmtest_names.relu.default"])
+
+
+def test_an_op_on_complex_tensors_is_not_supported_though_its_name_is_in_the_table() -> None:
+    nodes = nodes_by_op(Lambda(lambda x: torch.fft.rfft(x).abs()), torch.randn(2, 8))
+    assert "abs.default" in tvm_converter_names()
+    assert not is_supported(nodes["aten.abs.default"])
