@@ -1,0 +1,48 @@
+"""torch.compile(model, backend="tvm") is served by torch_tvm_core, with per-op fallback."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+import torch
+from torch._dynamo.backends.registry import lookup_backend
+
+import torch_tvm_core
+from tests.torch_tvm_core.models import ConvBlock, WithCustomOp
+from torch_tvm_core.dynamo import tvm_backend
+
+
+def test_the_package_declares_the_backend_entry_point() -> None:
+    [entry] = [ep for ep in entry_points(group="torch_dynamo_backends") if ep.name == "tvm"]
+    assert entry.value == "torch_tvm_core.dynamo:tvm_backend"
+
+
+def test_the_tvm_name_resolves_to_our_backend_rather_than_torchs_builtin() -> None:
+    assert lookup_backend("tvm") is tvm_backend
+
+
+def test_torch_compile_with_the_tvm_backend_matches_eager() -> None:
+    torch._dynamo.reset()
+    model, x = ConvBlock().eval(), torch.randn(1, 3, 8, 8)
+
+    compiled = torch.compile(model, backend="tvm")
+
+    torch.testing.assert_close(compiled(x), model(x), atol=1e-5, rtol=1e-5)
+
+
+def test_torch_compile_falls_back_per_op_where_tvm_cannot_go() -> None:
+    torch._dynamo.reset()
+    model, x = WithCustomOp().eval(), torch.randn(1, 3, 8, 8)
+    graphs = []
+
+    def recording_backend(graph_module, example_inputs):
+        graphs.append(tvm_backend(graph_module, example_inputs))
+        return graphs[-1]
+
+    compiled = torch.compile(model, backend=recording_backend)
+
+    torch.testing.assert_close(compiled(x), model(x), atol=1e-5, rtol=1e-5)
+    [graph] = graphs
+    report = torch_tvm_core.explain(graph)
+    assert report.ops_fallback == {"tvmtest.scaled_tanh.default": 1}
+    assert report.ops_in_tvm["aten.convolution.default"] == 2
