@@ -17,6 +17,7 @@ def history(
     backend: Annotated[str | None, typer.Option()] = None,
     threads: Annotated[int | None, typer.Option(min=1)] = None,
     batch_size: Annotated[int | None, typer.Option(min=1)] = None,
+    image_size: Annotated[int | None, typer.Option(min=1)] = None,
     machine: Annotated[str | None, typer.Option(help="Hostname or machine fingerprint.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Newest points to show.")] = 50,
     json_output: Annotated[bool, typer.Option("--json")] = False,
@@ -24,7 +25,12 @@ def history(
 ) -> None:
     """Print the stored time series of a model, oldest first."""
     query = SeriesQuery(
-        model=validated_model(model), backend=backend, threads=threads, batch_size=batch_size, machine=machine
+        model=validated_model(model),
+        backend=backend,
+        threads=threads,
+        batch_size=batch_size,
+        image_size=image_size,
+        machine=machine,
     )
     url = resolve_database_url(database_url)
     try:

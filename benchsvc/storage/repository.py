@@ -60,6 +60,7 @@ class SeriesQuery:
     backend: str | None = None
     threads: int | None = None
     batch_size: int | None = None
+    image_size: int | None = None
     machine: str | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -207,6 +208,8 @@ def series(session: Session, query: SeriesQuery) -> list[SeriesPoint]:
         statement = statement.where(ResultRow.threads == query.threads)
     if query.batch_size:
         statement = statement.where(ResultRow.batch_size == query.batch_size)
+    if query.image_size:
+        statement = statement.where(ResultRow.image_size == query.image_size)
     if query.machine:
         statement = statement.where(
             (MachineRow.fingerprint == query.machine) | (MachineRow.hostname == query.machine)

@@ -133,3 +133,13 @@ def test_an_unreachable_database_is_a_clear_error():
 def test_a_malformed_url_is_a_clear_error():
     with pytest.raises(DatabaseError, match="invalid database URL"):
         make_engine("not a url")
+
+
+def test_a_series_can_be_narrowed_to_one_image_size(database_url):
+    store(database_url, a_document(a_result("jit", image_size=224, samples=[80.0])))
+    store(database_url, a_document(a_result("jit", image_size=32, samples=[900.0])))
+
+    with transaction(make_engine(database_url)) as session:
+        points = series(session, SeriesQuery(model="resnet18", image_size=32))
+
+    assert [point.median for point in points] == [900.0]

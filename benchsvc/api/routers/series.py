@@ -22,6 +22,7 @@ def get_series(
     backend: str | None = None,
     threads: Annotated[int | None, Query(ge=1)] = None,
     batch_size: Annotated[int | None, Query(ge=1)] = None,
+    image_size: Annotated[int | None, Query(ge=1)] = None,
     machine: Annotated[str | None, Query(description="Hostname or machine fingerprint.")] = None,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
@@ -31,7 +32,14 @@ def get_series(
 ) -> SeriesOut:
     """Successful results of one case, oldest first: median it/s with its IQR per run."""
     query = SeriesQuery(
-        model=model, backend=backend, threads=threads, batch_size=batch_size, machine=machine, since=from_, until=to
+        model=model,
+        backend=backend,
+        threads=threads,
+        batch_size=batch_size,
+        image_size=image_size,
+        machine=machine,
+        since=from_,
+        until=to,
     )
     points = series(session, query)
     downsampled = max_points is not None and len(points) > max_points
