@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 import benchsvc
-from benchsvc.api.deps import require_read_access
+from benchsvc.api.deps import require_page_access, require_read_access
 from benchsvc.api.errors import install_error_handlers
 from benchsvc.api.limits import BodySizeLimit
 from benchsvc.api.routers import compare, health, machines, pages, regressions, runs, series
@@ -20,8 +20,11 @@ API_PREFIX = "/api/v1"
 # Resources under /api/v1; reads through them obey api_require_read_token.
 API_ROUTERS: list[APIRouter] = [runs.router, machines.router, series.router, compare.router, regressions.router]
 
-# Mounted at the root with no token check: health probes and HTML pages.
-ROOT_ROUTERS: list[APIRouter] = [health.router, pages.router]
+# Mounted at the root with no token check: health probes.
+ROOT_ROUTERS: list[APIRouter] = [health.router]
+
+# HTML pages obey api_require_read_token too, with the token in a header or a cookie.
+PAGE_ROUTERS: list[APIRouter] = [pages.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,4 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require_read_access)])
     for router in ROOT_ROUTERS:
         app.include_router(router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router, dependencies=[Depends(require_page_access)])
     return app

@@ -62,4 +62,19 @@ def require_read_access(session: SessionDep, settings: SettingsDep, credentials:
         token_with_scope(session, credentials, Scope.READ)
 
 
+PAGE_TOKEN_COOKIE = "benchsvc_token"
+
+
+def require_page_access(
+    request: Request, session: SessionDep, settings: SettingsDep, credentials: BearerDep
+) -> None:
+    """Browsers cannot send a bearer header, so dashboard pages also take the read token from a cookie."""
+    if not settings.api_require_read_token:
+        return
+    cookie = request.cookies.get(PAGE_TOKEN_COOKIE)
+    if credentials is None and cookie:
+        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=cookie)
+    token_with_scope(session, credentials, Scope.READ)
+
+
 WriteTokenDep = Annotated[TokenInfo, Depends(require_write_token)]

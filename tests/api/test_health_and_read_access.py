@@ -45,3 +45,13 @@ def test_a_setting_makes_reads_need_a_token(settings, read_token):
     assert anonymous.status_code == 401
     assert with_token.status_code == 200
     assert probe.status_code == 200
+
+
+def test_when_reads_need_a_token_the_dashboard_pages_do_too(settings, read_token):
+    closed = settings.model_copy(update={"api_require_read_token": True})
+    with TestClient(create_app(closed)) as client:
+        anonymous = client.get("/")
+        with_cookie = client.get("/", cookies={"benchsvc_token": read_token})
+
+    assert anonymous.status_code == 401
+    assert with_cookie.status_code == 200
