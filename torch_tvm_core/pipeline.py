@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import pathlib
 
 import tvm
 from tvm import relax
-from tvm.s_tir import dlight
 from tvm.relax.backend.cpu_generic import pipeline as cpu_pipeline
-from tvm.s_tir import meta_schedule as ms
+from tvm.s_tir import dlight
 
+from torch_tvm_core.schedules import databases
 from torch_tvm_core.schedules.conv2d import make_conv2d_legalizer
 from torch_tvm_core.schedules.cpu import simd_lanes
 from torch_tvm_core.schedules.layout import blocked_layout
@@ -37,17 +36,21 @@ def build(
     target: tvm.target.Target,
     *,
     opt_level: int,
-    tuning_db: pathlib.Path | None,
+    tuning_db: databases.TuningDatabase,
 ) -> relax.VMExecutable:
-    """Legalize, fuse, schedule and compile `mod` into a Relax VM executable."""
+    """Legalize, fuse, schedule and compile `mod` into a Relax VM executable.
+
+    tuning_db: None for the applied or shipped database of this target (if any), False for
+    default schedules only, or a database directory.
+    """
     with target, tvm.transform.PassContext(opt_level=opt_level):
-        mod = _optimize(mod, target, tuning_db)
+        mod = lower_to_kernels(mod, target)
+        mod = schedule_kernels(mod, target, databases.resolve(tuning_db, target))
         return tvm.compile(mod, target=target, relax_pipeline=_lowering(target))
 
 
-def _optimize(
-    mod: tvm.IRModule, target: tvm.target.Target, tuning_db: pathlib.Path | None
-) -> tvm.IRModule:
+def lower_to_kernels(mod: tvm.IRModule, target: tvm.target.Target) -> tvm.IRModule:
+    """The graph with every operator legalized and fused into unscheduled TIR kernels."""
     passes = [
         blocked_layout(target),
         # Batch norms that did not follow a conv become scale-and-shift here.
@@ -62,19 +65,27 @@ def _optimize(
         relax.transform.FuseOps(),
         relax.transform.FuseTIR(),
     ]
-    if tuning_db is not None:
-        passes.append(relax.transform.MetaScheduleApplyDatabase(str(tuning_db)))
-    # Kernels the database did not cover get the default schedules rather than none.
+    with target:
+        return tvm.transform.Sequential(passes)(mod)
+
+
+def schedule_kernels(
+    mod: tvm.IRModule, target: tvm.target.Target, database: os.PathLike | None
+) -> tvm.IRModule:
+    """Tuned schedules where the database has a record, the default schedules elsewhere."""
+    passes = []
+    if database is not None:
+        passes.append(relax.transform.MetaScheduleApplyDatabase(enable_warning=False))
     passes.append(
         dlight.ApplyDefaultSchedule(
             BlockedConv(), dlight.cpu.GEMV(), dlight.cpu.Reduction(), LoopNest()
         )
     )
-    sequence = tvm.transform.Sequential(passes)
-    if tuning_db is None:
-        return sequence(mod)
-    with ms.database.JSONDatabase(work_dir=str(tuning_db)):
-        return sequence(mod)
+    with target:
+        if database is None:
+            return tvm.transform.Sequential(passes)(mod)
+        with databases.open_database(database):
+            return tvm.transform.Sequential(passes)(mod)
 
 
 def _lowering(target: tvm.target.Target) -> tvm.transform.Pass:

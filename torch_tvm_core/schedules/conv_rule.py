@@ -9,7 +9,7 @@ registers. Rows and channel chunks are spread over the threads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from tvm import s_tir, tirx
 from tvm.target import Target
@@ -17,17 +17,17 @@ from tvm.target import Target
 from torch_tvm_core.schedules.conv2d import CONV_BLOCK_NAME
 from torch_tvm_core.schedules.cpu import simd_lanes, vector_registers
 
-ChooseFactor = Callable[[s_tir.Schedule, Sequence[int]], object]
+ChooseValue = Callable[[s_tir.Schedule, list[int]], object]
 
 
-def default_choice(_: s_tir.Schedule, candidates: Sequence[int]) -> int:
+def default_choice(_: s_tir.Schedule, candidates: list[int]) -> int:
     """The untuned decision: the first (preferred) candidate."""
     return candidates[0]
 
 
-def sampled_choice(sch: s_tir.Schedule, candidates: Sequence[int]) -> object:
+def sampled_choice(sch: s_tir.Schedule, candidates: list[int]) -> object:
     """The tunable decision: a traced sample that MetaSchedule searches and records."""
-    return sch.sample_categorical(list(candidates), [1.0 / len(candidates)] * len(candidates))
+    return sch.sample_categorical(candidates, [1.0 / len(candidates)] * len(candidates))
 
 
 def find_conv_block(sch: s_tir.Schedule) -> s_tir.SBlockRV | None:
@@ -37,31 +37,38 @@ def find_conv_block(sch: s_tir.Schedule) -> s_tir.SBlockRV | None:
     return None
 
 
-def register_tile_widths(out_width: int, oc_block: int, target: Target) -> list[int]:
-    """Output-column tile widths that divide the row and fit the accumulators in registers.
+def tile_widths(out_width: int, oc_block: int, target: Target) -> list[int]:
+    """Output-column tile widths that divide the row, widest first (the untuned default).
 
-    Preferred first: the widest; one register is left for the weight vector and one for the
-    broadcast input.
+    The accumulators of one output-channel chunk must fit in the vector registers next to one
+    weight vector and one broadcast input.
     """
-    vectors_per_column = max(1, oc_block // simd_lanes(target))
-    limit = max(1, (vector_registers(target) - 2) // vectors_per_column)
-    widths = [w for w in range(min(limit, out_width), 0, -1) if out_width % w == 0]
-    return widths[:4]
+    vectors = max(1, oc_block // simd_lanes(target))
+    budget = vector_registers(target) - 1 - vectors
+    widths = [w for w in range(out_width, 0, -1) if out_width % w == 0 and w * vectors <= budget]
+    return widths[:4] or [1]
 
 
-def schedule_conv(sch: s_tir.Schedule, target: Target, choose: ChooseFactor) -> bool:
+def chunk_tiles(oc_chunks: int) -> list[int]:
+    """How many output-channel chunks share one pass over the input (default: one)."""
+    return [c for c in (1, 2, 4) if oc_chunks % c == 0]
+
+
+def schedule_conv(sch: s_tir.Schedule, target: Target, choose: ChooseValue) -> bool:
     """Schedule the blocked conv in `sch` with its producers and epilogue; False if none."""
     conv = find_conv_block(sch)
     if conv is None:
         return False
     _schedule_producers(sch, conv, target)
     n, occ, y, x, ocb, icc, ry, rx, icb = sch.get_loops(conv)
-    out_width = int(sch.get(x).extent)
     oc_block = int(sch.get(ocb).extent)
-    reg_n = choose(sch, register_tile_widths(out_width, oc_block, target))
+    reg_n = choose(sch, tile_widths(int(sch.get(x).extent), oc_block, target))
+    oc_tile = choose(sch, chunk_tiles(int(sch.get(occ).extent)))
+    occ_outer, occ_inner = sch.split(occ, factors=[None, oc_tile])
     x_outer, x_inner = sch.split(x, factors=[None, reg_n])
-    sch.reorder(n, occ, y, x_outer, icc, ry, rx, icb, x_inner, ocb)
-    sch.parallel(sch.fuse(n, occ, y))
+    sch.reorder(n, occ_outer, y, x_outer, icc, ry, rx, icb, occ_inner, x_inner, ocb)
+    sch.parallel(sch.fuse(n, occ_outer, y))
+    sch.unroll(occ_inner)
     sch.unroll(x_inner)
     if oc_block > 1:
         sch.vectorize(ocb)
@@ -100,7 +107,8 @@ def _fuse_epilogue(sch: s_tir.Schedule, conv: s_tir.SBlockRV, tile_loop: tirx.Fo
     for block in chain[:-1]:
         sch.compute_inline(block)
     last = chain[-1]
-    sch.reverse_compute_at(last, tile_loop)
+    # Unit loops are kept so the number of loops, and so the trace, is the same for every tile.
+    sch.reverse_compute_at(last, tile_loop, preserve_unit_loops=True)
     inner = sch.get_loops(last)[-1]
     if int(sch.get(inner).extent) <= 64:
         sch.vectorize(inner)
