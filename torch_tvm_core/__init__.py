@@ -11,6 +11,8 @@ from torch_tvm_core.dynamo import register_as_torch_compile_backend
 from torch_tvm_core.errors import LoweringError, SettingsError, UnsupportedOperatorError
 from torch_tvm_core.jit_trace import disable, enable, is_enabled
 from torch_tvm_core.report import Explanation, explain
+from torch_tvm_core.schedules.databases import apply_tuning
+from torch_tvm_core.schedules.tuning import tune
 from torch_tvm_core.settings import Settings
 
 register_as_torch_compile_backend()
@@ -22,10 +24,12 @@ __all__ = [
     "Settings",
     "SettingsError",
     "UnsupportedOperatorError",
+    "apply_tuning",
     "compile",
     "disable",
     "enable",
     "explain",
     "is_enabled",
     "to_relax",
+    "tune",
 ]

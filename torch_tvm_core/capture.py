@@ -62,16 +62,22 @@ def export_program(
 
 
 def aten_graph(program: torch.export.ExportedProgram) -> fx.GraphModule:
-    """The program as a runnable GraphModule, weights as attributes (get_attr nodes)."""
-    graph_module = program.module()
-    # Plans are looked up by exact input shapes, so export's shape guards are redundant
-    # work on every call.
-    for node in list(graph_module.graph.nodes):
+    """The program as a GraphModule over flat inputs returning a flat tuple, weights as
+    attributes (get_attr nodes).
+
+    Plans are looked up by exact input shapes and structure, so export's input checks
+    (guards, pre-hooks, pytree matching) would be repeated work on every call: a fresh
+    GraphModule with plain code generation leaves them out. The output structure is
+    program.call_spec.out_spec.
+    """
+    unlifted = program.module()
+    graph = unlifted.graph
+    for node in list(graph.nodes):
         if node.op == "call_module" and node.target == "_guards_fn":
-            graph_module.graph.erase_node(node)
-    graph_module.graph.eliminate_dead_code()
-    graph_module.recompile()
-    return graph_module
+            graph.erase_node(node)
+    graph.eliminate_dead_code()
+    graph._codegen = fx.graph.CodeGen()
+    return fx.GraphModule(unlifted, graph)
 
 
 @contextlib.contextmanager

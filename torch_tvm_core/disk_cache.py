@@ -62,13 +62,14 @@ def cache_key(
     inputs: Iterable[torch.Tensor],
     settings: Settings,
     target: tvm.target.Target,
+    tuning_db: pathlib.Path | None,
 ) -> str:
     digest = hashlib.blake2b(digest_size=20)
     for part in (
         compiler_fingerprint(),
         str(target),
         f"opt_level={settings.opt_level}",
-        _tree_digest(settings.tuning_db) if settings.tuning_db else "no-tuning-db",
+        _tree_digest(tuning_db) if tuning_db is not None else "no-tuning-db",
         graph_module.code,
     ):
         digest.update(part.encode())

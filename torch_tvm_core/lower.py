@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pathlib
 from collections.abc import Sequence
 
 import torch
@@ -12,6 +13,7 @@ from tvm.relax.backend.cpu_generic import pipeline as cpu_pipeline
 from tvm.relax.frontend.torch import from_exported_program
 
 from torch_tvm_core import capture, pipeline
+from torch_tvm_core.schedules import databases
 from torch_tvm_core.settings import Settings
 
 
@@ -31,6 +33,12 @@ def target_for(settings: Settings) -> tvm.target.Target:
     if settings.target is not None:
         return settings.target
     return pipeline.default_target(torch.get_num_threads())
+
+
+def tuning_database(settings: Settings, target: tvm.target.Target) -> pathlib.Path | None:
+    """The database a compile with these settings applies, after apply_tuning() and the
+    shipped databases have had their say."""
+    return databases.resolve(settings.tuning_db, target)
 
 
 def build(module: tvm.IRModule, settings: Settings) -> relax.VMExecutable:

@@ -83,7 +83,7 @@ class TVMSubgraph(torch.nn.Module):
             self.stats.cache_hits += 1
             self.stats.last_call_fell_back = False
             return executable(args)
-        if spec in self._failed:
+        if shapes_and_dtypes(spec) in self._failed:
             self.stats.last_call_fell_back = True
             return self.fallback(*args)
         executable = self._executable_for(spec, args)
@@ -109,7 +109,7 @@ class TVMSubgraph(torch.nn.Module):
             if self.settings.strict:
                 raise LoweringError(f"TVM failed to compile subgraph {self.name}: {exc}") from exc
             _log.warning("subgraph %s runs in PyTorch: TVM failed to compile it: %s", self.name, exc)
-            self._failed.add(spec)
+            self._failed.add(compile_key)
             self.stats.failures[_describe(spec)] = f"{type(exc).__name__}: {exc}"[:500]
             return None
         self.stats.compile_seconds[_describe(spec)] = time.perf_counter() - started
@@ -119,8 +119,10 @@ class TVMSubgraph(torch.nn.Module):
     def _compile(self, args: Sequence[Any]) -> relax.VMExecutable | tvm.runtime.Module:
         inputs = [arg.detach().contiguous() if isinstance(arg, torch.Tensor) else arg for arg in args]
         target = lower.target_for(self.settings)
-        key = cache_key(self.fallback, inputs, self.settings, target) if self._disk else None
-        if self._disk is not None and key is not None:
+        key = None
+        if self._disk is not None:
+            tuning_db = lower.tuning_database(self.settings, target)
+            key = cache_key(self.fallback, inputs, self.settings, target, tuning_db)
             cached = self._disk.load(key)
             if cached is not None:
                 self.stats.disk_cache_hits += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pathlib
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 import tvm
@@ -34,7 +34,9 @@ class Settings:
         for subgraphs TVM fails to compile.
     target: a tvm.target.Target, or anything Target() accepts (dict form); None means
         the host CPU with as many threads as torch uses.
-    tuning_db: a MetaSchedule JSON database directory applied when compiling.
+    tuning_db: a MetaSchedule JSON database directory applied when compiling; None for
+        the database given to apply_tuning() or shipped for this CPU, False for the
+        default schedules only.
     min_subgraph_size: subgraphs with fewer compute operators stay in PyTorch.
     cache_size: compiled input specs kept in memory per model (least recently used go).
     cache_dir: the persistent cache of compiled executables; None disables it.
@@ -43,7 +45,7 @@ class Settings:
     opt_level: int = 3
     strict: bool = False
     target: tvm.target.Target | None = None
-    tuning_db: pathlib.Path | None = None
+    tuning_db: pathlib.Path | Literal[False] | None = None
     min_subgraph_size: int = 2
     cache_size: int = 16
     cache_dir: pathlib.Path | None = dataclasses.field(default_factory=default_cache_dir)
@@ -103,9 +105,9 @@ def _as_target(value: object) -> tvm.target.Target | None:
         raise SettingsError(f"target {value!r} is not a valid TVM target: {exc}") from exc
 
 
-def _as_existing_path(value: object, name: str) -> pathlib.Path | None:
-    if value is None:
-        return None
+def _as_existing_path(value: object, name: str) -> pathlib.Path | Literal[False] | None:
+    if value is None or value is False:
+        return value
     if not isinstance(value, str | os.PathLike):
         raise SettingsError(f"{name} must be a path, got {value!r}")
     path = pathlib.Path(value)

@@ -51,6 +51,10 @@ def test_an_unknown_option_lists_the_valid_ones() -> None:
         torch_tvm_core.compile(torch.nn.ReLU(), (torch.randn(2),), opt_levl=3)
 
 
+def test_tuning_db_false_asks_for_the_default_schedules_only() -> None:
+    assert Settings(tuning_db=False).tuning_db is False
+
+
 def test_a_target_in_dict_form_becomes_a_tvm_target() -> None:
     settings = Settings(target={"kind": "llvm", "num-cores": 1})
     assert isinstance(settings.target, tvm.target.Target)

@@ -51,12 +51,13 @@ def test_different_weights_never_share_an_entry() -> None:
     subgraph = graph.last_plan.subgraphs[0]
     settings = Settings()
     inputs = [torch.randn(1, 3, 8, 8)]
-    before = cache_key(subgraph.fallback, inputs, settings, target_for(settings))
+    target = target_for(settings)
+    before = cache_key(subgraph.fallback, inputs, settings, target, None)
 
     with torch.no_grad():
         next(subgraph.fallback.parameters()).add_(1)
 
-    assert cache_key(subgraph.fallback, inputs, settings, target_for(settings)) != before
+    assert cache_key(subgraph.fallback, inputs, settings, target, None) != before
 
 
 def test_a_corrupt_cache_entry_is_recompiled_instead_of_failing(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ def test_the_cache_forgets_the_least_recently_used_shape_beyond_its_size() -> No
         compiled(torch.randn(batch, 3, 8, 8))
 
     assert torch_tvm_core.explain(compiled).plans == 2
-    assert compiled.plan_misses == 4  # batch 1 was compiled, evicted, and captured again
+    assert compiled.counters.misses == 4  # batch 1 was compiled, evicted, and captured again
 
 
 def test_non_contiguous_inputs_run_correctly_on_the_same_executable() -> None:
