@@ -5,6 +5,7 @@
     print(torch_tvm_core.explain(compiled))
 """
 
+from torch_tvm_core import threads
 from torch_tvm_core.api import compile, to_relax
 from torch_tvm_core.compiled import CompiledModel
 from torch_tvm_core.dynamo import register_as_torch_compile_backend
@@ -15,6 +16,8 @@ from torch_tvm_core.schedules.databases import apply_tuning
 from torch_tvm_core.schedules.tuning import tune
 from torch_tvm_core.settings import Settings
 
+# Importing TVM does not start its thread pool; the first compiled call does.
+threads.prepare_thread_pool()
 register_as_torch_compile_backend()
 
 __all__ = [

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import os
+
 import torch
 import tvm
 
 _configured: int | None = None
+
+
+def prepare_thread_pool() -> None:
+    """Set TVM's thread-pool environment before the pool first starts.
+
+    TVM caps its pool for good at TVM_NUM_THREADS, defaulting to half the logical cores
+    (it assumes hyper-threading), so on 2 cores it could never follow torch to 2 threads.
+    With one thread it also pins the calling thread to one core, which the OpenMP
+    threads torch creates later inherit. Users' own settings win.
+    """
+    os.environ.setdefault("TVM_NUM_THREADS", str(len(os.sched_getaffinity(0))))
+    os.environ.setdefault("TVM_BIND_THREADS", "0")
 
 
 def match_torch_threads() -> int:
