@@ -1,8 +1,8 @@
 """Run the parts of a PyTorch model that Apache TVM can take on TVM, the rest in PyTorch.
 
-    import torch_tvm_core
-    compiled = torch_tvm_core.compile(model, (x,))   # an nn.Module
-    print(torch_tvm_core.explain(compiled))
+import torch_tvm_core
+compiled = torch_tvm_core.compile(model, (x,))   # an nn.Module
+print(torch_tvm_core.explain(compiled))
 """
 
 from torch_tvm_core import threads

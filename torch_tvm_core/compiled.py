@@ -61,7 +61,9 @@ class WholeGraphCall:
         return tuple(outputs[index] for index in self.output_indices)
 
     @classmethod
-    def of(cls, graph_module: fx.GraphModule, subgraphs: list[TVMSubgraph]) -> WholeGraphCall | None:
+    def of(
+        cls, graph_module: fx.GraphModule, subgraphs: list[TVMSubgraph]
+    ) -> WholeGraphCall | None:
         if len(subgraphs) != 1:
             return None
         nodes = list(graph_module.graph.nodes)

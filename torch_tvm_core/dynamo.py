@@ -31,12 +31,10 @@ def tvm_backend(
 
 
 def register_as_torch_compile_backend() -> None:
-    from torch._dynamo.backends import registry
-
     # Importing torch's own "tvm" module first means its registration cannot later
     # collide with ours ("duplicate name"); then ours replaces it.
     import torch._dynamo.backends.tvm  # noqa: F401
+    from torch._dynamo.backends import registry
 
     registry._COMPILER_FNS[BACKEND_NAME] = tvm_backend
     registry._BACKENDS.setdefault(BACKEND_NAME, None)
-

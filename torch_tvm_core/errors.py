@@ -13,7 +13,9 @@ class UnsupportedOperatorError(RuntimeError):
     """The graph holds operators TVM cannot take, where falling back is not allowed
     (strict=True, or to_relax(), which lowers the whole graph)."""
 
-    def __init__(self, ops: Iterable[str], reason: str = "strict=True forbids falling back to PyTorch") -> None:
+    def __init__(
+        self, ops: Iterable[str], reason: str = "strict=True forbids falling back to PyTorch"
+    ) -> None:
         self.ops = tuple(sorted(set(ops)))
         super().__init__(f"TVM cannot lower these operators ({reason}): {', '.join(self.ops)}")
 

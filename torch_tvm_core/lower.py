@@ -24,7 +24,9 @@ def relax_module(program: torch.export.ExportedProgram) -> tvm.IRModule:
     return from_exported_program(program, keep_params_as_input=False, run_ep_decomposition=False)
 
 
-def subgraph_relax_module(graph_module: fx.GraphModule, inputs: Sequence[torch.Tensor]) -> tvm.IRModule:
+def subgraph_relax_module(
+    graph_module: fx.GraphModule, inputs: Sequence[torch.Tensor]
+) -> tvm.IRModule:
     """Re-export a partitioned subgraph for its inputs and import it into Relax."""
     return relax_module(capture.export_program(graph_module, inputs, decompose=False))
 

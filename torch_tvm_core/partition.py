@@ -36,7 +36,9 @@ def count_ops(nodes: Iterable[fx.Node]) -> Counter[str]:
     return Counter(op_name(node) for node in nodes if is_compute(node))
 
 
-def partition(graph_module: fx.GraphModule, *, min_subgraph_size: int, strict: bool) -> Partitioning:
+def partition(
+    graph_module: fx.GraphModule, *, min_subgraph_size: int, strict: bool
+) -> Partitioning:
     """Fuse TVM-capable neighbours into subgraphs of at least `min_subgraph_size` compute ops."""
     unsupported = count_ops(
         node for node in graph_module.graph.nodes if is_compute(node) and not is_supported(node)
@@ -55,7 +57,10 @@ def partition(graph_module: fx.GraphModule, *, min_subgraph_size: int, strict: b
     for part in kept:
         _take_private_weights(part)
     fused = fuse_by_partitions(
-        graph_module, [part.nodes for part in kept], prefix=SUBGRAPH_PREFIX, always_return_tuple=True
+        graph_module,
+        [part.nodes for part in kept],
+        prefix=SUBGRAPH_PREFIX,
+        always_return_tuple=True,
     )
     remaining = count_ops(fused.graph.nodes)
     return Partitioning(

@@ -51,7 +51,10 @@ class Explanation:
             f"cache: {self.cache_hits} hit(s), {self.cache_misses} miss(es), "
             f"{self.disk_cache_hits} from disk",
         ]
-        lines += [f"  {name}: compiled in {seconds:.2f} s" for name, seconds in self.compile_seconds.items()]
+        lines += [
+            f"  {name}: compiled in {seconds:.2f} s"
+            for name, seconds in self.compile_seconds.items()
+        ]
         return "\n".join(lines)
 
 

@@ -108,7 +108,9 @@ class TVMSubgraph(torch.nn.Module):
         except Exception as exc:
             if self.settings.strict:
                 raise LoweringError(f"TVM failed to compile subgraph {self.name}: {exc}") from exc
-            _log.warning("subgraph %s runs in PyTorch: TVM failed to compile it: %s", self.name, exc)
+            _log.warning(
+                "subgraph %s runs in PyTorch: TVM failed to compile it: %s", self.name, exc
+            )
             self._failed.add(compile_key)
             self.stats.failures[_describe(spec)] = f"{type(exc).__name__}: {exc}"[:500]
             return None
@@ -117,7 +119,9 @@ class TVMSubgraph(torch.nn.Module):
         return executable
 
     def _compile(self, args: Sequence[Any]) -> relax.VMExecutable | tvm.runtime.Module:
-        inputs = [arg.detach().contiguous() if isinstance(arg, torch.Tensor) else arg for arg in args]
+        inputs = [
+            arg.detach().contiguous() if isinstance(arg, torch.Tensor) else arg for arg in args
+        ]
         target = lower.target_for(self.settings)
         key = None
         if self._disk is not None:
@@ -136,6 +140,8 @@ class TVMSubgraph(torch.nn.Module):
 
 def _describe(spec: InputSpec) -> str:
     return ", ".join(
-        f"{part[0].dtype}{list(part[0].shape)}".replace("torch.", "") if part[0] != "value" else part[2]
+        f"{part[0].dtype}{list(part[0].shape)}".replace("torch.", "")
+        if part[0] != "value"
+        else part[2]
         for part in spec
     )

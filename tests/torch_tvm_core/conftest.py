@@ -40,7 +40,12 @@ def compile_and_compare() -> CompileAndCompare:
     """Compile `model` for `inputs`, run both, and assert TVM matches eager."""
 
     def check(
-        model: Any, inputs: tuple[Any, ...], *, atol: float = 1e-5, rtol: float = 1e-5, **options: Any
+        model: Any,
+        inputs: tuple[Any, ...],
+        *,
+        atol: float = 1e-5,
+        rtol: float = 1e-5,
+        **options: Any,
     ) -> torch_tvm_core.CompiledModel:
         options.setdefault("min_subgraph_size", 1)
         compiled = torch_tvm_core.compile(model, inputs, **options)

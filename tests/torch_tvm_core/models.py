@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-LIBRARY = torch.library.Library("tvmtest", "DEF")  # noqa: kept alive for the process
+# Kept at module level: the ops live only as long as their Library object.
+LIBRARY = torch.library.Library("tvmtest", "DEF")
 LIBRARY.define("scaled_tanh(Tensor x, float scale) -> Tensor")
 
 

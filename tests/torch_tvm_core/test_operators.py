@@ -83,7 +83,15 @@ def test_conv1d_matches_eager(
     dilation=st.integers(1, 2),
 )
 def test_conv2d_with_stride_padding_dilation_groups_matches_eager(
-    groups, per_group_in, per_group_out, size, kernel, stride, padding, dilation, compile_and_compare
+    groups,
+    per_group_in,
+    per_group_out,
+    size,
+    kernel,
+    stride,
+    padding,
+    dilation,
+    compile_and_compare,
 ) -> None:
     conv = torch.nn.Conv2d(
         groups * per_group_in, groups * per_group_out, kernel, stride, padding, dilation, groups
@@ -116,7 +124,9 @@ def test_relu_and_clamp_match_eager(shape, low, high, compile_and_compare) -> No
 @given(size=spatial, kernel=st.integers(2, 3), stride=st.integers(1, 2), padding=st.integers(0, 1))
 def test_max_and_avg_pool_match_eager(size, kernel, stride, padding, compile_and_compare) -> None:
     model = Lambda(
-        lambda x: F.max_pool2d(x, kernel, stride, padding) + F.avg_pool2d(x, kernel, stride, padding)
+        lambda x: (
+            F.max_pool2d(x, kernel, stride, padding) + F.avg_pool2d(x, kernel, stride, padding)
+        )
     )
     compiled = compile_and_compare(model, (torch.randn(1, 3, size, size),))
     assert_all_in_tvm(compiled)
@@ -164,7 +174,9 @@ def test_layer_norm_matches_eager(batch, features, compile_and_compare) -> None:
 
 @few_examples
 @given(shape=st.lists(dims, min_size=2, max_size=3))
-def test_max_over_a_dimension_and_elementwise_maximum_match_eager(shape, compile_and_compare) -> None:
+def test_max_over_a_dimension_and_elementwise_maximum_match_eager(
+    shape, compile_and_compare
+) -> None:
     model = Lambda(lambda x, y: torch.max(x, dim=-1).values + torch.maximum(x, y).sum(-1))
     compiled = compile_and_compare(model, (torch.randn(shape), torch.randn(shape)))
     assert_all_in_tvm(compiled)

@@ -68,4 +68,3 @@ def test_inputs_that_require_grad_are_accepted_for_inference() -> None:
 
     torch.testing.assert_close(out, model(x).detach(), atol=1e-5, rtol=1e-5)
     assert not out.requires_grad
-
