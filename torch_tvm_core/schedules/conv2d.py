@@ -26,10 +26,16 @@ def conv2d_blocked(
     strides: tuple[int, int],
     padding: tuple[int, int, int, int],
     dilation: tuple[int, int],
+    groups: int = 1,
 ) -> te.Tensor:
-    """data [N, IC/ib, H, W, ib] * kernel [OC/ob, IC/ib, KH, KW, ib, ob] -> [N, OC/ob, OH, OW, ob]."""
-    batch, ic_chunks, height, width, ic_block = (int(d) for d in data.shape)
-    oc_chunks, _, kernel_h, kernel_w, _, oc_block = (int(d) for d in kernel.shape)
+    """data [N, IC/ib, H, W, ib] * kernel [OC/ob, IC/groups/ib, KH, KW, ib, ob] -> [N, OC/ob, OH, OW, ob].
+
+    With groups, each group's channels are whole chunks, so output chunk `occ` reads the input
+    chunks of its group only.
+    """
+    batch, _, height, width, ic_block = (int(d) for d in data.shape)
+    oc_chunks, ic_chunks, kernel_h, kernel_w, _, oc_block = (int(d) for d in kernel.shape)
+    oc_chunks_per_group = oc_chunks // groups
     pad_top, pad_left, pad_bottom, pad_right = padding
     stride_h, stride_w = strides
     dilation_h, dilation_w = dilation
@@ -46,7 +52,12 @@ def conv2d_blocked(
     return te.compute(
         (batch, oc_chunks, out_h, out_w, oc_block),
         lambda n, occ, y, x, ocb: te.sum(
-            data[n, icc, y * stride_h + ry * dilation_h, x * stride_w + rx * dilation_w, icb]
+            data[
+                n,
+                occ // oc_chunks_per_group * ic_chunks + icc,
+                y * stride_h + ry * dilation_h, x * stride_w + rx * dilation_w,
+                icb,
+            ]
             * kernel[occ, icc, ry, rx, icb, ocb],
             axis=[icc, ry, rx, icb],
         ),
@@ -96,7 +107,7 @@ def make_conv2d_legalizer(lanes: int):
 
     def legalize(bb: relax.BlockBuilder, call: relax.Call) -> relax.Expr:
         attrs = call.attrs
-        if attrs.groups != 1 or (attrs.out_dtype not in ("", "float32")):
+        if attrs.out_dtype not in ("", "float32"):
             return _DEFAULT_LEGALIZE(bb, call)
         geometry = {
             "strides": [int(s) for s in attrs.strides],
@@ -108,9 +119,14 @@ def make_conv2d_legalizer(lanes: int):
         packed_kernel = _PACKED_KERNEL.match(attrs.kernel_layout)
         if blocked_data and packed_kernel and attrs.out_layout == attrs.data_layout:
             return bb.call_te(
-                conv2d_blocked, data, kernel, **geometry, primfunc_name_hint="conv2d_blocked"
+                conv2d_blocked,
+                data,
+                kernel,
+                **geometry,
+                groups=int(attrs.groups),
+                primfunc_name_hint="conv2d_blocked",
             )
-        if attrs.data_layout == attrs.out_layout == "NCHW" and attrs.kernel_layout == "OIHW":
+        if attrs.groups == 1 and attrs.data_layout == attrs.out_layout == "NCHW" and attrs.kernel_layout == "OIHW":
             oc_block = output_channel_block(int(kernel.ty.shape[0]), lanes)
             packed = bb.emit_te(_pack_oihw, kernel, oc_block, primfunc_name_hint="pack_kernel")
             return bb.call_te(

@@ -1,0 +1,45 @@
+"""Dense, pooling and the ResNet family's tail compute what eager PyTorch computes."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torchvision
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+SLOW_COMPILE = settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@SLOW_COMPILE
+@given(
+    batch=st.integers(1, 4),
+    in_features=st.sampled_from([1, 7, 13, 64, 512]),
+    out_features=st.sampled_from([1, 10, 31, 1000]),
+)
+def test_given_any_dense_shape_when_compiled_then_it_matches_eager(
+    matches_eager, batch, in_features, out_features
+):
+    torch.manual_seed(0)
+    matches_eager(nn.Linear(in_features, out_features), (torch.randn(batch, in_features),))
+
+
+@pytest.mark.parametrize("channels", [3, 16, 17])
+def test_given_max_and_average_pooling_when_compiled_then_they_match_eager(
+    matches_eager, channels
+):
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(channels, 16, 3), nn.MaxPool2d(3, 2, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten()
+    )
+    matches_eager(model, (torch.randn(2, channels, 15, 15),))
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet50", "resnext50_32x4d"])
+def test_given_a_resnet_family_model_when_compiled_then_it_matches_eager(matches_eager, name):
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)(weights=None)
+    matches_eager(model, (torch.randn(1, 3, 64, 64),))

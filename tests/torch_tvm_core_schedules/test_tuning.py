@@ -1,0 +1,73 @@
+"""tune() records the best point of each conv kernel's schedule space; compiles apply it."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from torch_tvm_core import pipeline
+from torch_tvm_core.schedules import databases
+from torch_tvm_core.schedules.tuning import tune
+
+
+def _small_model() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 8, 1)).eval()
+
+
+@pytest.fixture(scope="module")
+def tuned(tmp_path_factory):
+    path = tmp_path_factory.mktemp("db")
+    progress = []
+    tune(_small_model(), (torch.randn(1, 16, 8, 8),), trials=4, database=path,
+         on_progress=progress.append)
+    return path, progress
+
+
+def test_given_a_model_when_tuned_then_each_conv_kernel_keeps_one_best_record(tuned):
+    path, progress = tuned
+    records = databases.open_database(path).get_all_tuning_records()
+    assert len(records) == progress[-1].kernel_count == 2
+    assert all(p.best_us is not None and p.best_us > 0 for p in progress)
+
+
+def test_given_a_tuned_database_when_tuning_again_then_it_resumes_without_measuring(tuned):
+    path, _ = tuned
+    progress = []
+    tune(_small_model(), (torch.randn(1, 16, 8, 8),), trials=4, database=path,
+         on_progress=progress.append)
+    assert [p.trials_run for p in progress] == [0, 0]
+
+
+def test_given_a_tuned_database_when_compiling_with_it_then_results_match_eager(
+    tuned, matches_eager
+):
+    path, _ = tuned
+    matches_eager(_small_model(), (torch.randn(1, 16, 8, 8),), tuning_db=path)
+
+
+def test_given_a_database_for_other_shapes_when_compiling_then_defaults_cover_the_rest(
+    tuned, matches_eager
+):
+    path, _ = tuned
+    torch.manual_seed(1)
+    other = nn.Sequential(nn.Conv2d(16, 24, 3, padding=1), nn.ReLU()).eval()
+    matches_eager(other, (torch.randn(2, 16, 5, 5),), tuning_db=path)
+
+
+def test_given_false_when_resolving_then_no_database_is_used():
+    assert databases.resolve(False, pipeline.default_target(1)) is None
+
+
+def test_given_none_when_resolving_then_the_applied_database_wins_over_the_shipped(tuned):
+    path, _ = tuned
+    target = pipeline.default_target(1)
+    with databases.apply_tuning(path):
+        assert databases.resolve(None, target) == path
+    assert databases.resolve(None, target) == databases.shipped_database(target)
+
+
+def test_given_a_directory_without_records_when_resolving_then_it_is_rejected(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        databases.resolve(tmp_path, pipeline.default_target(1))
