@@ -46,3 +46,41 @@ def test_torch_compile_falls_back_per_op_where_tvm_cannot_go() -> None:
     report = torch_tvm_core.explain(graph)
     assert report.ops_fallback == {"tvmtest.scaled_tanh.default": 1}
     assert report.ops_in_tvm["aten.convolution.default"] == 2
+
+
+def test_module_weights_are_bound_into_tvm_as_constants() -> None:
+    torch._dynamo.reset()
+    model, x = ConvBlock().eval(), torch.randn(1, 3, 8, 8)
+    graphs = []
+
+    def recording_backend(graph_module, example_inputs):
+        graphs.append(tvm_backend(graph_module, example_inputs))
+        return graphs[-1]
+
+    torch.compile(model, backend=recording_backend)(x)
+
+    [subgraph] = graphs[0].compiled_model.last_plan.subgraphs
+    inputs = [node for node in subgraph.fallback.graph.nodes if node.op == "placeholder"]
+    assert len(inputs) == 1  # the image; weights and batch-norm statistics are constants
+
+
+def test_instances_sharing_a_graph_each_get_their_own_weights() -> None:
+    torch._dynamo.reset()
+    first, second, x = ConvBlock().eval(), ConvBlock().eval(), torch.randn(1, 3, 8, 8)
+
+    out_first = torch.compile(first, backend="tvm")(x)
+    out_second = torch.compile(second, backend="tvm")(x)
+
+    torch.testing.assert_close(out_first, first(x), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(out_second, second(x), atol=1e-5, rtol=1e-5)
+
+
+def test_weights_changed_in_place_are_picked_up() -> None:
+    torch._dynamo.reset()
+    model, x = ConvBlock().eval(), torch.randn(1, 3, 8, 8)
+    compiled = torch.compile(model, backend="tvm")
+    compiled(x)
+
+    model.load_state_dict({**model.state_dict(), "conv.weight": model.conv.weight * -1})
+
+    torch.testing.assert_close(compiled(x), model(x), atol=1e-5, rtol=1e-5)
