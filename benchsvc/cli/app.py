@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from benchsvc.cli import agent, db, history, post, report, run, schedule, serve, token
+from benchsvc.cli import agent, db, history, post, report, run, schedule, serve, token, tune
 
 app = typer.Typer(
     name="benchsvc",
@@ -22,6 +22,7 @@ app.add_typer(token.app, name="token")
 app.command("post")(post.post)
 app.command("schedule")(schedule.schedule)
 app.command("agent")(agent.agent)
+app.command("tune")(tune.tune)
 
 
 def main() -> None:
