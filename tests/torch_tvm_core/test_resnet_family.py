@@ -7,7 +7,8 @@ by O(1) relative. 1e-3 keeps a wide margin for tuned schedules while still catch
 wrong kernel. The logits' scale is the reference because random-weight ResNets produce
 logits from ~0.1 to ~1e7 depending on depth.
 
-ResNet18 on small images runs always; full-size ResNet50 is marked slow; the whole
+ResNet18 on small images runs always; full-size ResNet50 and small-image ResNeXt50
+(grouped convolutions) are marked slow; the whole
 registry family (minutes of compile per model on 2 cores) runs with
 TORCH_TVM_CORE_FULL_FAMILY=1.
 """
@@ -57,6 +58,11 @@ def test_resnet18_on_small_images_runs_entirely_on_tvm_and_matches_eager() -> No
 @pytest.mark.slow
 def test_resnet50_at_full_size_runs_entirely_on_tvm_and_matches_eager() -> None:
     assert_matches_eager("resnet50", 224)
+
+
+@pytest.mark.slow
+def test_resnext_grouped_convolutions_run_entirely_on_tvm_and_match_eager() -> None:
+    assert_matches_eager("resnext50_32x4d", 64)
 
 
 @pytest.mark.slow
