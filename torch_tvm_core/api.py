@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pathlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import torch
 import tvm
@@ -24,7 +24,7 @@ def compile(  # noqa: A001 - the name users know from torch.compile
     opt_level: int = 3,
     strict: bool = False,
     target: tvm.target.Target | dict | str | None = None,
-    tuning_db: pathlib.Path | str | None = None,
+    tuning_db: pathlib.Path | str | Literal[False] | None = None,
     min_subgraph_size: int = 2,
     **options: Any,
 ) -> CompiledModel:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import pathlib
 import threading
-from typing import Any
+from typing import Any, Literal
 
 import torch
 import tvm
@@ -39,7 +39,7 @@ def enable(
     opt_level: int = 3,
     strict: bool = False,
     target: tvm.target.Target | dict | str | None = None,
-    tuning_db: pathlib.Path | str | None = None,
+    tuning_db: pathlib.Path | str | Literal[False] | None = None,
     **options: Any,
 ) -> None:
     """From now on torch.jit.trace returns modules whose supported subgraphs run on TVM.
