@@ -19,6 +19,17 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def session_executable_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """TVM executables persist only within this test session, never in the user's cache."""
+    from torch_tvm_core.settings import CACHE_DIR_ENV
+
+    directory = tmp_path_factory.mktemp("tvm-executables")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_DIR_ENV, str(directory))
+        yield directory
+
+
 @pytest.fixture(autouse=True)
 def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test touches the user's real database or spool."""

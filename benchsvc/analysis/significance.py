@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
 from scipy import stats
 
 from benchsvc.analysis.detection import DEFAULT_SETTINGS, Baseline, DetectionSettings, Observation

@@ -1,30 +1,14 @@
-"""Fixtures for the torch_tvm_core tests: an isolated executable cache and eager comparison."""
+"""Fixtures for the torch_tvm_core tests: seeded randomness and eager comparison."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import torch
 
 import torch_tvm_core
-from torch_tvm_core.settings import CACHE_DIR_ENV
-
-
-@pytest.fixture(autouse=True, scope="session")
-def session_executable_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Compiled executables persist only within this test session, never in the user's cache."""
-    directory = tmp_path_factory.mktemp("tvm-executables")
-    previous = os.environ.get(CACHE_DIR_ENV)
-    os.environ[CACHE_DIR_ENV] = str(directory)
-    yield directory
-    if previous is None:
-        os.environ.pop(CACHE_DIR_ENV, None)
-    else:
-        os.environ[CACHE_DIR_ENV] = previous
 
 
 @pytest.fixture(autouse=True)
