@@ -71,3 +71,36 @@ def test_given_none_when_resolving_then_the_applied_database_wins_over_the_shipp
 def test_given_a_directory_without_records_when_resolving_then_it_is_rejected(tmp_path):
     with pytest.raises(FileNotFoundError):
         databases.resolve(tmp_path, pipeline.default_target(1))
+
+
+@pytest.mark.parametrize("size", [7, 12])
+def test_given_any_point_of_a_conv_space_when_run_then_it_computes_what_the_default_does(size):
+    import numpy
+    import tvm
+    from tvm.s_tir import meta_schedule as ms
+
+    from torch_tvm_core import capture, lower
+    from torch_tvm_core.schedules.tuning import _is_conv, _replaying, _space, schedule_conv
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(16, 32, 3, padding=1), nn.ReLU()).eval()
+    target = pipeline.default_target(2)
+    kernels = pipeline.lower_to_kernels(
+        lower.relax_module(capture.export_program(model, (torch.randn(1, 16, size, size),))),
+        target,
+    )
+    (task,) = [t for t in ms.relax_integration.extract_tasks(kernels, target) if _is_conv(t)]
+    workload = task.dispatched[0]
+    infos = ms.arg_info.ArgInfo.from_prim_func(workload["main"])
+    inputs = [numpy.random.uniform(-1, 1, [int(d) for d in a.shape]).astype(a.dtype) for a in infos]
+    outputs = []
+    space = _space(workload, target)
+    assert len(space) > 4
+    for decisions in space:
+        sch = tvm.s_tir.Schedule(workload)
+        schedule_conv(sch, target, _replaying(decisions))
+        args = [tvm.runtime.tensor(x) for x in inputs]
+        tvm.compile(sch.mod, target=target)["main"](*args)
+        outputs.append(args[-1].numpy())
+    for decisions, output in zip(space, outputs):
+        numpy.testing.assert_allclose(output, outputs[0], atol=1e-4, rtol=1e-4, err_msg=str(decisions))

@@ -37,38 +37,68 @@ def find_conv_block(sch: s_tir.Schedule) -> s_tir.SBlockRV | None:
     return None
 
 
-def tile_widths(out_width: int, oc_block: int, target: Target) -> list[int]:
-    """Output-column tile widths that divide the row, widest first (the untuned default).
+def accumulator_budget(oc_tile_vectors: int, target: Target) -> int:
+    """Vectors free for accumulators beside the weight vectors, one broadcast input and one
+    spare register (with none spare, LLVM spills the tile: measured on AVX2)."""
+    return vector_registers(target) - 2 - oc_tile_vectors
 
-    The accumulators of one output-channel chunk must fit in the vector registers next to one
-    weight vector and one broadcast input.
-    """
+
+def chunk_tiles(oc_chunks: int, oc_block: int, target: Target) -> list[int]:
+    """How many output-channel chunks share one pass over the input (default: one)."""
     vectors = max(1, oc_block // simd_lanes(target))
-    budget = vector_registers(target) - 1 - vectors
-    widths = [w for w in range(out_width, 0, -1) if out_width % w == 0 and w * vectors <= budget]
+    return [
+        c for c in (1, 2, 4)
+        if oc_chunks % c == 0 and accumulator_budget(c * vectors, target) >= c * vectors
+    ]
+
+
+def tile_widths(out_width: int, tile_vectors: int, target: Target) -> list[int]:
+    """Output-column tile widths that divide the row, widest first (the untuned default)."""
+    budget = accumulator_budget(tile_vectors, target)
+    widths = [
+        w for w in range(out_width, 0, -1) if out_width % w == 0 and w * tile_vectors <= budget
+    ]
     return widths[:4] or [1]
 
 
-def chunk_tiles(oc_chunks: int) -> list[int]:
-    """How many output-channel chunks share one pass over the input (default: one)."""
-    return [c for c in (1, 2, 4) if oc_chunks % c == 0]
+def tile_rows(out_height: int, tile_vectors: int, width: int, target: Target) -> list[int]:
+    """Output rows per register tile: one by default; more where the columns leave room."""
+    budget = accumulator_budget(tile_vectors, target)
+    return [r for r in (1, 2, 3, 4, 7) if out_height % r == 0 and r * width * tile_vectors <= budget]
+
+
+def _value(sch: s_tir.Schedule, choice: object) -> int:
+    return choice if isinstance(choice, int) else int(sch.get(choice))
 
 
 def schedule_conv(sch: s_tir.Schedule, target: Target, choose: ChooseValue) -> bool:
-    """Schedule the blocked conv in `sch` with its producers and epilogue; False if none."""
+    """Schedule the blocked conv in `sch` with its producers and epilogue; False if none.
+
+    Decisions, in order: output-channel chunks per tile, tile columns, tile rows (each
+    bounded by the registers left by the earlier ones), and whether the input channels of a
+    chunk are unrolled.
+    """
     conv = find_conv_block(sch)
     if conv is None:
         return False
     _schedule_producers(sch, conv, target)
     n, occ, y, x, ocb, icc, ry, rx, icb = sch.get_loops(conv)
     oc_block = int(sch.get(ocb).extent)
-    reg_n = choose(sch, tile_widths(int(sch.get(x).extent), oc_block, target))
-    oc_tile = choose(sch, chunk_tiles(int(sch.get(occ).extent)))
+    vectors = max(1, oc_block // simd_lanes(target))
+    oc_tile = choose(sch, chunk_tiles(int(sch.get(occ).extent), oc_block, target))
+    tile_vectors = _value(sch, oc_tile) * vectors
+    reg_n = choose(sch, tile_widths(int(sch.get(x).extent), tile_vectors, target))
+    rows = choose(sch, tile_rows(int(sch.get(y).extent), tile_vectors, _value(sch, reg_n), target))
+    unroll_channels = _value(sch, choose(sch, [0, 1]))
     occ_outer, occ_inner = sch.split(occ, factors=[None, oc_tile])
+    y_outer, y_inner = sch.split(y, factors=[None, rows])
     x_outer, x_inner = sch.split(x, factors=[None, reg_n])
-    sch.reorder(n, occ_outer, y, x_outer, icc, ry, rx, icb, occ_inner, x_inner, ocb)
-    sch.parallel(sch.fuse(n, occ_outer, y))
+    sch.reorder(n, occ_outer, y_outer, x_outer, icc, ry, rx, icb, occ_inner, y_inner, x_inner, ocb)
+    sch.parallel(sch.fuse(n, occ_outer, y_outer))
+    if unroll_channels:
+        sch.unroll(icb)
     sch.unroll(occ_inner)
+    sch.unroll(y_inner)
     sch.unroll(x_inner)
     if oc_block > 1:
         sch.vectorize(ocb)

@@ -1,7 +1,7 @@
 """MetaSchedule tuning over the default schedules' own space.
 
 Each conv kernel is tuned by sampling the decisions the default conv schedule makes by
-heuristic (register tile width, output-channel chunks per pass), so every candidate is a valid
+heuristic (output-channel chunks, columns and rows per register tile, unrolling), so every candidate is a valid
 default-style schedule and the untuned choice is one of them. Kernels are tuned one after the
 other; the database records what was measured, so a second run with the same database
 continues where the first stopped instead of starting over.
@@ -10,9 +10,9 @@ continues where the first stopped instead of starting over.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import os
 import pathlib
+import random
 import shutil
 import tempfile
 import time
@@ -111,15 +111,30 @@ def _tune_kernel(
 
 
 def _space(workload_mod: tvm.IRModule, target: tvm.target.Target) -> list[tuple[int, ...]]:
-    """Every combination of the conv schedule's decisions, the default one first."""
-    sizes: list[int] = []
+    """Every path through the conv schedule's decisions: the default first, then the rest in
+    a fixed shuffled order, so that a trial budget smaller than the space samples all of it.
 
-    def record(_: tvm.s_tir.Schedule, candidates: list[int]) -> int:
-        sizes.append(len(candidates))
-        return candidates[0]
+    Later decisions' candidates depend on earlier values (a wider channel tile leaves fewer
+    registers for columns), so the paths are enumerated by replaying prefixes.
+    """
+    paths: list[tuple[int, ...]] = []
+    prefixes: list[tuple[int, ...]] = [()]
+    while prefixes:
+        prefix = prefixes.pop()
+        sizes: list[int] = []
 
-    schedule_conv(tvm.s_tir.Schedule(workload_mod), target, record)
-    return list(itertools.product(*(range(size) for size in sizes)))
+        def follow(_: tvm.s_tir.Schedule, candidates: list[int]) -> int:
+            sizes.append(len(candidates))
+            return candidates[prefix[len(sizes) - 1] if len(sizes) <= len(prefix) else 0]
+
+        schedule_conv(tvm.s_tir.Schedule(workload_mod), target, follow)
+        if len(sizes) == len(prefix):
+            paths.append(prefix)
+        else:
+            prefixes.extend(prefix + (i,) for i in reversed(range(sizes[len(prefix)])))
+    default, rest = paths[0], paths[1:]
+    random.Random(0).shuffle(rest)
+    return [default, *rest]
 
 
 def _replaying(decisions: tuple[int, ...]):
