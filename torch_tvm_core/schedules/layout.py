@@ -20,14 +20,36 @@ def blocked_layout(target: Target) -> tvm.transform.Pass:
     SIMD width keep NCHW (the conv legalizer blocks them internally).
     """
     lanes = simd_lanes(target)
+    convert = relax.transform.ConvertLayout(
+        {"relax.nn.conv2d": [f"NCHW{lanes}c", f"OIHW{lanes}i{lanes}o"]}
+    )
+
+    @tvm.transform.module_pass(opt_level=0, name="BlockConvLayouts")
+    def block_conv_layouts(mod: tvm.IRModule, _ctx: tvm.transform.PassContext) -> tvm.IRModule:
+        # ConvertLayout dies with bad_alloc on some graphs without any conv (e.g. max over a
+        # dimension); such graphs have nothing to block anyway.
+        return convert(mod) if has_conv2d(mod) else mod
+
     return tvm.transform.Sequential(
         [
             fold_batch_norm_into_conv,
             relax.transform.FoldConstant(),
-            relax.transform.ConvertLayout(
-                {"relax.nn.conv2d": [f"NCHW{lanes}c", f"OIHW{lanes}i{lanes}o"]}
-            ),
+            block_conv_layouts,
             relax.transform.FoldConstant(),
         ],
         name="BlockedLayout",
     )
+
+
+def has_conv2d(mod: tvm.IRModule) -> bool:
+    found = False
+
+    def visit(expr: relax.Expr) -> None:
+        nonlocal found
+        if isinstance(expr, relax.Call) and isinstance(expr.op, tvm.ir.Op):
+            found = found or expr.op.name == "relax.nn.conv2d"
+
+    for function in mod.functions.values():
+        if isinstance(function, relax.Function):
+            relax.analysis.post_order_visit(function, visit)
+    return found
