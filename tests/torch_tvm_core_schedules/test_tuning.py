@@ -104,3 +104,15 @@ def test_given_any_point_of_a_conv_space_when_run_then_it_computes_what_the_defa
         outputs.append(args[-1].numpy())
     for decisions, output in zip(space, outputs):
         numpy.testing.assert_allclose(output, outputs[0], atol=1e-4, rtol=1e-4, err_msg=str(decisions))
+
+
+def test_given_the_shipped_database_when_resnet18_is_compiled_with_it_then_it_matches_eager(
+    matches_eager,
+):
+    import torchvision
+
+    if databases.shipped_database(pipeline.default_target(2)) is None:
+        pytest.skip("no database is shipped for this CPU")
+    torch.manual_seed(0)
+    matches_eager(torchvision.models.resnet18(weights=None), (torch.randn(1, 3, 224, 224),),
+                  tuning_db=None)
