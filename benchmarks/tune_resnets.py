@@ -1,7 +1,12 @@
 """Tune the ResNet family's conv kernels into one database (the one shipped for this CPU).
 
-    TVM_NUM_THREADS=1 nice -n 19 taskset -c 1 .venv/bin/python benchmarks/tune_resnets.py \
-        torch_tvm_core/schedules/databases/avx2 --trials 400 resnet18 resnet50
+    nice -n 19 .venv/bin/python benchmarks/tune_resnets.py /tmp/tunedb --trials 500 \
+        resnet18 resnet50
+    cp /tmp/tunedb/database_*.json torch_tvm_core/schedules/databases/avx2/
+
+Kernels are measured with all cores (the schedules' parallel split is part of what is tuned).
+Start from an empty directory when the conv schedule's decisions change: a kernel that
+already has a record is skipped.
 
 Models get random weights: tuning records depend on shapes only.
 """
