@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
 from benchsvc.config import get_settings
+from benchsvc.storage import DatabaseError, make_engine
+from benchsvc.storage.database import is_up_to_date
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # Tables wrap badly at the 80 columns rich assumes when output goes to a pipe or a CI log.
 stdout = Console(width=None if sys.stdout.isatty() else 160)
@@ -49,3 +54,15 @@ def parse_threads(value: str | None, default: int) -> list[int]:
             fail(f"--threads takes positive integers separated by commas, got {item!r}", code=2)
         counts.append(int(item))
     return counts
+
+
+def migrated_engine(database_url: str | None) -> Engine:
+    """An engine on a database whose schema is current, or a one-line error saying what to do."""
+    url = resolve_database_url(database_url)
+    try:
+        engine = make_engine(url)
+        if not is_up_to_date(engine):
+            fail("the database has no benchsvc schema or pending migrations; run `benchsvc db upgrade`")
+    except DatabaseError as exc:
+        fail(str(exc))
+    return engine

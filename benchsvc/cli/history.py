@@ -6,10 +6,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from benchsvc.cli.common import DatabaseUrlOption, fail, resolve_database_url, stdout
+from benchsvc.cli.common import DatabaseUrlOption, migrated_engine, stdout
 from benchsvc.cli.run import validated_model
-from benchsvc.storage import DatabaseError, SeriesQuery, make_engine, series, transaction
-from benchsvc.storage.database import is_up_to_date
+from benchsvc.storage import SeriesQuery, series, transaction
 
 
 def history(
@@ -32,15 +31,8 @@ def history(
         image_size=image_size,
         machine=machine,
     )
-    url = resolve_database_url(database_url)
-    try:
-        engine = make_engine(url)
-        if not is_up_to_date(engine):
-            fail("the database has no benchsvc schema or pending migrations; run `benchsvc db upgrade`")
-        with transaction(engine) as session:
-            points = series(session, query)[-limit:]
-    except DatabaseError as exc:
-        fail(str(exc))
+    with transaction(migrated_engine(database_url)) as session:
+        points = series(session, query)[-limit:]
     if json_output:
         print(json.dumps([
             {"run_id": p.run_id, "created_at": p.created_at.isoformat(), "commit": p.commit_sha,

@@ -7,9 +7,8 @@ from typing import Annotated
 import typer
 
 from benchsvc.api.views import DEFAULT_MAX_POINTS, series_charts
-from benchsvc.cli.common import DatabaseUrlOption, fail, parse_list, resolve_database_url, stderr
-from benchsvc.storage import DatabaseError, SeriesQuery, make_engine, transaction
-from benchsvc.storage.database import is_up_to_date
+from benchsvc.cli.common import DatabaseUrlOption, fail, migrated_engine, parse_list, stderr
+from benchsvc.storage import SeriesQuery, transaction
 from dashboards.pages import report_page
 
 
@@ -23,19 +22,13 @@ def report(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Write the dashboard's series charts to one self-contained HTML file (plotly.js inlined)."""
-    url = resolve_database_url(database_url)
-    try:
-        engine = make_engine(url)
-        if not is_up_to_date(engine):
-            fail("the database has no benchsvc schema or pending migrations; run `benchsvc db upgrade`")
-        with transaction(engine) as session:
-            charts = [
-                series_charts(session, SeriesQuery(model=name, threads=threads, batch_size=batch_size,
-                                                   machine=machine), max_points)
-                for name in parse_list(model, "--model")
-            ]
-    except DatabaseError as exc:
-        fail(str(exc))
+    with transaction(migrated_engine(database_url)) as session:
+        charts = [
+            series_charts(
+                session, SeriesQuery(model=name, threads=threads, batch_size=batch_size, machine=machine), max_points
+            )
+            for name in parse_list(model, "--model")
+        ]
     empty = [chart.model for chart in charts if not chart.lines]
     if empty:
         fail(f"no stored results for {', '.join(empty)}", code=2)

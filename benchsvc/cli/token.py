@@ -7,23 +7,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from benchsvc.cli.common import DatabaseUrlOption, fail, resolve_database_url, stderr, stdout
-from benchsvc.storage import DatabaseError, make_engine, transaction
-from benchsvc.storage.database import is_up_to_date
+from benchsvc.cli.common import DatabaseUrlOption, fail, migrated_engine, stderr, stdout
+from benchsvc.storage import transaction
 from benchsvc.storage.tokens import Scope, create_token, list_tokens, revoke_tokens
 
 app = typer.Typer(help="API tokens for posting runs (and, if required, reading them).", no_args_is_help=True)
-
-
-def migrated_engine(database_url: str | None):
-    url = resolve_database_url(database_url)
-    try:
-        engine = make_engine(url)
-        if not is_up_to_date(engine):
-            fail("the database has no benchsvc schema or pending migrations; run `benchsvc db upgrade`")
-    except DatabaseError as exc:
-        fail(str(exc))
-    return engine
 
 
 @app.command("create")
