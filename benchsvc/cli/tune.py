@@ -27,7 +27,7 @@ def tune(
     try:
         network = build_model(model)
     except UnknownModelError as error:
-        fail(str(error))
+        fail(str(error), code=2)
     inputs = example_inputs(InputShape(batch_size, image_size))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=stdout) as progress:
