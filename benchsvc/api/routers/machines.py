@@ -14,16 +14,6 @@ router = APIRouter(prefix="/machines", tags=["machines"])
 @router.get("", response_model=list[MachineOut])
 def get_machines(session: SessionDep) -> list[MachineOut]:
     return [
-        MachineOut(
-            fingerprint=machine.fingerprint,
-            hostname=machine.hostname,
-            cpu_model=machine.cpu_model,
-            cpu_flags=list(machine.cpu_flags),
-            cores=machine.cores,
-            memory_bytes=machine.memory_bytes,
-            os=machine.os,
-            first_seen=first_seen,
-            last_seen=last_seen,
-        )
-        for machine, first_seen, last_seen in list_machines(session)
+        MachineOut(**machine.model_dump(), fingerprint=machine.fingerprint, first_seen=first, last_seen=last)
+        for machine, first, last in list_machines(session)
     ]
