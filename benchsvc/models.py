@@ -30,7 +30,7 @@ class UnknownModelError(ValueError):
 
 
 class WeightsError(ValueError):
-    pass
+    """A --weights file that is missing, unreadable or made for another model."""
 
 
 @dataclass(frozen=True)

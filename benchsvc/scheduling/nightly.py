@@ -22,7 +22,7 @@ log = logging.getLogger("benchsvc.scheduler")
 
 
 class SuiteAlreadyRunning(RuntimeError):
-    pass
+    """Another process is running the suite now; runs never overlap."""
 
 
 @dataclass(frozen=True)

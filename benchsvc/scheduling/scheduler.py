@@ -19,7 +19,7 @@ SchedulerType = TypeVar("SchedulerType", bound=BaseScheduler)
 
 
 class ScheduleError(ValueError):
-    pass
+    """The schedule in the settings cannot be used (e.g. a malformed crontab)."""
 
 
 def cron_trigger(settings: Settings) -> CronTrigger:

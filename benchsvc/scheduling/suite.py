@@ -16,7 +16,7 @@ ALL_CORES = "all"
 
 
 class SuiteError(ValueError):
-    pass
+    """The suite settings file is missing a field, malformed or names unknown models."""
 
 
 class Measurement(BaseModel):

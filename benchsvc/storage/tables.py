@@ -10,7 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
-    pass
+    """The metadata every table registers with; Alembic compares migrations against it."""
 
 
 class MachineRow(Base):
