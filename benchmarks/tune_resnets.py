@@ -1,8 +1,11 @@
 """Tune the ResNet family's conv kernels into one database (the one shipped for this CPU).
 
-    nice -n 19 .venv/bin/python benchmarks/tune_resnets.py /tmp/tunedb --trials 500 \
-        resnet18 resnet50
-    cp /tmp/tunedb/database_*.json torch_tvm_core/schedules/databases/avx2/
+    .venv/bin/python benchmarks/tune_resnets.py /tmp/tunedb --trials 500 resnet18 resnet50
+    cp /tmp/tunedb/database_*.json torch_tvm_core/schedules/databases/avx512/   # or avx2/
+
+The directory is named by the host's vector ISA (`avx512`, `avx2`) or its LLVM CPU name; the
+compile picks it by the same rule. Run it on an otherwise idle machine: each kernel is timed
+after a cache flush, and a busy neighbour makes the timings, and so the records, noise.
 
 Kernels are measured with all cores (the schedules' parallel split is part of what is tuned).
 Start from an empty directory when the conv schedule's decisions change: a kernel that

@@ -36,6 +36,9 @@ def blocked_layout(target: Target) -> tvm.transform.Pass:
             relax.transform.FoldConstant(),
             block_conv_layouts,
             relax.transform.FoldConstant(),
+            # ConvertLayout gives each consumer of a tensor its own layout transform (a residual
+            # block's input was blocked twice); one is enough.
+            relax.transform.EliminateCommonSubexpr(),
         ],
         name="BlockedLayout",
     )

@@ -79,10 +79,12 @@ def _schedule_nest(sch: s_tir.Schedule, block: s_tir.SBlockRV, lanes: int) -> No
     sch.reorder(*outer, *reduce, inner)
     if outer:
         sch.parallel(sch.fuse(*outer) if len(outer) > 1 else outer[0])
+    # Vectorized before the reduction is decomposed: the update block alone is no longer a
+    # reduction, and TIR refuses to vectorize loops over it (max pooling went unscheduled).
+    _vectorize_if_short(sch, inner)
     if reduce:
         init = sch.decompose_reduction(block, reduce[0])
         _vectorize_if_short(sch, sch.get_loops(init)[-1])
-    _vectorize_if_short(sch, inner)
 
 
 def _vectorize_if_short(sch: s_tir.Schedule, loop: s_tir.LoopRV) -> None:

@@ -149,20 +149,32 @@ def _replaying(decisions: tuple[int, ...]):
     return choose
 
 
+# Larger than the last-level cache of the CPUs we tune on, so each timed call finds its weights
+# in memory as it does inside a whole model, where the other layers have evicted them.
+_FLUSH_BYTES = 128 << 20
+
+
 def _measure(mod: tvm.IRModule, target: tvm.target.Target, repeat: int = 7) -> list[float]:
-    """Run times in seconds of the scheduled kernel on random inputs: the faster half."""
+    """Run times in seconds of the scheduled kernel on random inputs, each after the caches
+    were flushed: the faster half.
+
+    Timed with warm caches, tiles that reload weights from cache win, and then lose inside the
+    model (measured: an AVX-512 database tuned warm made ResNet-50 3-8% slower than the default
+    schedules).
+    """
     kernel = tvm.compile(mod, target=target)["main"]
     args = [
         tvm.runtime.tensor(numpy.random.uniform(-1, 1, [int(d) for d in a.shape]).astype(a.dtype))
         for a in ms.arg_info.ArgInfo.from_prim_func(mod["main"])
     ]
+    flush = numpy.zeros(_FLUSH_BYTES // 8)
     kernel(*args)
     times = []
     for _ in range(repeat):
+        flush += 1.0
         start = time.perf_counter()
-        for _ in range(3):
-            kernel(*args)
-        times.append((time.perf_counter() - start) / 3)
+        kernel(*args)
+        times.append(time.perf_counter() - start)
     return sorted(times)[: max(1, repeat // 2)]
 
 
@@ -173,16 +185,31 @@ def _best_us(path: pathlib.Path, task: ms.ExtractedTask) -> float | None:
     return None if seconds is None else 1e6 * seconds
 
 
+# A record replaces the default schedule of its kernel only when it measured this much faster:
+# smaller gaps are within the run-to-run noise of a kernel timing.
+MIN_GAIN_OVER_DEFAULT = 0.03
+
+
 def compact(path: pathlib.Path) -> None:
-    """Keep only the best record of each kernel, so the database stays small enough to ship."""
+    """Keep only the best record of each kernel, so the database stays small enough to ship.
+
+    The default schedule's record stays the best unless another beats it by
+    MIN_GAIN_OVER_DEFAULT, so that noise never trades a default for a slower schedule.
+    """
     best: dict[int, ms.database.TuningRecord] = {}
+    defaults: dict[int, ms.database.TuningRecord] = {}
     for record in databases.open_database(path).get_all_tuning_records():
         seconds = _mean_seconds(record)
         if seconds is None:
             continue
         key = tvm_ffi.structural_hash(record.workload.mod)
+        if _is_default(record):
+            defaults[key] = record
         if key not in best or seconds < _mean_seconds(best[key]):
             best[key] = record
+    for key, default in defaults.items():
+        if _mean_seconds(best[key]) > (1 - MIN_GAIN_OVER_DEFAULT) * _mean_seconds(default):
+            best[key] = default
     with tempfile.TemporaryDirectory(prefix="torch_tvm_core_compact_") as scratch:
         compacted = databases.open_database(pathlib.Path(scratch))
         for record in best.values():
@@ -199,6 +226,11 @@ def compact(path: pathlib.Path) -> None:
             source = pathlib.Path(scratch) / name
             if source.exists():
                 shutil.copyfile(source, path / name)
+
+
+def _is_default(record: ms.database.TuningRecord) -> bool:
+    """Whether the record is the untuned schedule: every decision took its first candidate."""
+    return all(int(index) == 0 for index in record.trace.decisions.values())
 
 
 def _mean_seconds(record: ms.database.TuningRecord) -> float | None:
