@@ -1,10 +1,9 @@
-"""Where a model's TVM time goes: every kernel's time per call, its share and its GFLOP/s.
+"""Where a model's TVM time goes: every kernel's time per call and its share.
 
     .venv/bin/python benchmarks/kernel_profile.py resnet18 --threads 1 [--no-tuning] [--top 20]
 
 The VM's instrument hook times each kernel call inside a real forward pass, so caches and
-the thread pool behave as in `benchsvc run`. The figures tell which kernels are far from the
-CPU's peak and so where a schedule change pays.
+the thread pool behave as in `benchsvc run`. The figures tell where a schedule change pays.
 """
 
 from __future__ import annotations
@@ -19,30 +18,15 @@ import tvm
 from tvm import relax
 
 from torch_tvm_core import capture, lower, pipeline
-from torch_tvm_core.schedules import databases
 
 
-def kernel_flops(mod: tvm.IRModule) -> dict[str, float]:
-    flops = {}
-    for gvar, func in mod.functions.items():
-        if isinstance(func, tvm.tirx.PrimFunc):
-            try:
-                flops[gvar.name_hint] = float(tvm.s_tir.analysis.estimate_tir_flops(func))
-            except Exception:  # noqa: BLE001 - an opaque kernel just gets no GFLOP/s column
-                continue
-    return flops
-
-
-def profile(name: str, threads: int, tuning: bool, passes: int) -> list[tuple[str, float, int, float]]:
+def profile(name: str, threads: int, tuning: bool, passes: int) -> list[tuple[str, float, int]]:
     torch.set_num_threads(threads)
     tvm.get_global_func("runtime.config_threadpool")(0, threads)
     model = getattr(torchvision.models, name)(weights=None).eval()
     image = torch.randn(1, 3, 224, 224)
     target = pipeline.default_target(threads)
     module = lower.relax_module(capture.export_program(model, (image,)))
-    with target, tvm.transform.PassContext(opt_level=3):
-        kernels = pipeline.lower_to_kernels(module, target)
-        flops = kernel_flops(kernels)
     executable = pipeline.build(module, target, opt_level=3, tuning_db=None if tuning else False)
     vm = relax.VirtualMachine(executable, tvm.cpu())
     tvm_image = tvm.runtime.tensor(image.numpy())
@@ -68,7 +52,7 @@ def profile(name: str, threads: int, tuning: bool, passes: int) -> list[tuple[st
     for symbol, times in seconds.items():
         calls = len(times) // passes
         per_pass = sorted(times)[len(times) // 2] * calls
-        rows.append((symbol, per_pass, calls, flops.get(symbol, 0.0) * calls))
+        rows.append((symbol, per_pass, calls))
     return sorted(rows, key=lambda r: -r[1])
 
 
@@ -83,10 +67,9 @@ def main() -> None:
     rows = profile(args.model, args.threads, not args.no_tuning, args.passes)
     total = sum(r[1] for r in rows)
     print(f"sum of kernel medians {1e3 * total:.2f} ms")
-    print(f"{'kernel':60} {'ms':>7} {'share':>6} {'calls':>5} {'GFLOP/s':>8}")
-    for symbol, per_pass, calls, flop in rows[: args.top]:
-        gflops = flop / per_pass / 1e9 if flop else 0.0
-        print(f"{symbol[:60]:60} {1e3 * per_pass:7.3f} {per_pass / total:6.1%} {calls:5d} {gflops:8.1f}")
+    print(f"{'kernel':60} {'ms':>7} {'share':>6} {'calls':>5}")
+    for symbol, per_pass, calls in rows[: args.top]:
+        print(f"{symbol[:60]:60} {1e3 * per_pass:7.3f} {per_pass / total:6.1%} {calls:5d}")
 
 
 if __name__ == "__main__":

@@ -116,9 +116,9 @@ def schedule_conv(sch: s_tir.Schedule, target: Target, choose: ChooseValue) -> b
     n, occ, y, x, ocb, icc, ry, rx, icb = sch.get_loops(conv)
     oc_block = int(sch.get(ocb).extent)
     vectors = max(1, oc_block // simd_lanes(target))
-    out_height, out_width = int(sch.get(y).extent), int(sch.get(x).extent)
-    chunks, width, height = default_tile(int(sch.get(occ).extent), oc_block, out_height, out_width, target)
-    oc_tile = choose(sch, _first(chunks, chunk_tiles(int(sch.get(occ).extent), oc_block, target)))
+    oc_chunks, out_height, out_width = (int(sch.get(loop).extent) for loop in (occ, y, x))
+    chunks, width, height = default_tile(oc_chunks, oc_block, out_height, out_width, target)
+    oc_tile = choose(sch, _first(chunks, chunk_tiles(oc_chunks, oc_block, target)))
     tile_vectors = _value(sch, oc_tile) * vectors
     reg_n = choose(sch, _first(width, tile_widths(out_width, tile_vectors, target)))
     rows = choose(
