@@ -26,6 +26,8 @@ class Frozen(BaseModel):
 class Status(StrEnum):
     OK = "ok"
     INVALID = "invalid"
+    # Measured, but not what the backend's name promises (e.g. tvm with a conv run in PyTorch).
+    DEGRADED = "degraded"
     FAILED = "failed"
 
 
@@ -88,6 +90,36 @@ class Correctness(Frozen):
     valid: bool
 
 
+class RatioToJit(Frozen):
+    """A backend's speed over jit: the median of per-round paired ratios and its 95% interval."""
+
+    median: float = Field(gt=0)
+    low: float = Field(gt=0)
+    high: float = Field(gt=0)
+
+
+class Interference(Frozen):
+    """How much of the machine the benchmark had while it was timed."""
+
+    # Process CPU time over (wall time x threads); well below 1 means others took our cores.
+    cpu_share: float = Field(ge=0)
+    # The host's steal time over all its CPU time in the same window; None where unreadable.
+    steal_fraction: float | None = Field(default=None, ge=0, le=1)
+
+
+class Tuning(Frozen):
+    """Which tuning database a tvm result ran with and how many kernels it scheduled."""
+
+    database: str | None = Field(default=None, max_length=1024)
+    sha256: str | None = Field(default=None, max_length=64)
+    kernels_tuned: int = Field(default=0, ge=0)
+    kernels_default: int = Field(default=0, ge=0)
+
+    @property
+    def identity(self) -> str:
+        return self.sha256 or "defaults"
+
+
 class Result(Frozen):
     model: str = Field(min_length=1, max_length=64)
     backend: str = Field(min_length=1, max_length=32)
@@ -104,18 +136,25 @@ class Result(Frozen):
     peak_memory_bytes: int | None = Field(default=None, ge=0)
     correctness: Correctness | None = None
     explain: dict[str, Any] | None = None
+    ratio_to_jit: RatioToJit | None = None
+    interference: Interference | None = None
+    noisy: bool = False
+    # Fraction of the model's floating-point work that ran in the backend proper (tvm).
+    coverage: float | None = Field(default=None, ge=0, le=1)
+    tuning: Tuning | None = None
+    # What else decides the numbers besides the case, e.g. "opt_level=3;tuning=defaults" for tvm.
+    configuration: str = Field(default="", max_length=255)
 
     def history_key(self, machine: Machine) -> str:
-        """Which results form one time series: same case on the same machine."""
-        return stable_hash(
-            {
-                "machine": machine.fingerprint,
-                "model": self.model,
-                "backend": self.backend,
-                "batch_size": self.batch_size,
-                "image_size": self.image_size,
-                "threads": self.threads,
-            }
+        """Which results form one time series: same case, same backend configuration, same machine."""
+        return series_key(
+            machine.fingerprint,
+            model=self.model,
+            backend=self.backend,
+            batch_size=self.batch_size,
+            image_size=self.image_size,
+            threads=self.threads,
+            configuration=self.configuration,
         )
 
 
@@ -128,6 +167,31 @@ class RunDocument(Frozen):
     commit: Commit | None = None
     tags: dict[str, str] = Field(default_factory=dict, max_length=32)
     results: list[Result] = Field(min_length=1, max_length=1000)
+
+
+def series_key(
+    machine_fingerprint: str,
+    *,
+    model: str,
+    backend: str,
+    batch_size: int,
+    image_size: int,
+    threads: int,
+    configuration: str = "",
+) -> str:
+    """The identity of one time series; every view, query and detection groups by it."""
+    identity: dict[str, Any] = {
+        "machine": machine_fingerprint,
+        "model": model,
+        "backend": backend,
+        "batch_size": batch_size,
+        "image_size": image_size,
+        "threads": threads,
+    }
+    # Absent rather than empty, so that series without a configuration keep the keys they had.
+    if configuration:
+        identity["configuration"] = configuration
+    return stable_hash(identity)
 
 
 def stable_hash(value: Any) -> str:

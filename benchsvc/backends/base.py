@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from benchsvc.domain import Tuning
+
 if TYPE_CHECKING:
     import torch
     from torch import nn
@@ -19,6 +21,13 @@ class Prepared:
 
     forward: Forward
     details: dict[str, Any] | None = field(default=None)
+    # What else, besides the case, decides this backend's numbers; part of the series identity.
+    configuration: str = ""
+    # Fraction of the model's floating-point work the backend itself ran (None: all of it, trivially).
+    coverage: float | None = None
+    tuning: Tuning | None = None
+    # Operators that ran outside the backend proper (in PyTorch), by name, with their counts.
+    fallback_ops: dict[str, int] = field(default_factory=dict)
 
 
 class Backend(Protocol):

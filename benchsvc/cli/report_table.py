@@ -1,4 +1,4 @@
-"""The table `benchsvc run` prints: one row per result, speedups against jit."""
+"""The table `benchsvc run` prints: one row per result, paired speedups against jit."""
 
 from __future__ import annotations
 
@@ -6,28 +6,20 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
-from benchsvc.domain import Result, Status
-
-BASELINE = "jit"
+from benchsvc.domain import RatioToJit, Result, Status
 
 
-def speedup(result: Result, results: Sequence[Result]) -> float | None:
-    if result.status is not Status.OK or result.summary is None:
-        return None
-    for baseline in results:
-        if (
-            baseline.backend == BASELINE
-            and baseline.threads == result.threads
-            and baseline.status is Status.OK
-            and baseline.summary is not None
-        ):
-            return result.summary.median / baseline.summary.median
-    return None
+def ratio_cell(ratio: RatioToJit | None) -> str:
+    if ratio is None:
+        return "-"
+    return f"{ratio.median:.2f}x [{ratio.low:.2f}-{ratio.high:.2f}]"
 
 
 def correctness_cell(result: Result) -> str:
     if result.status is Status.FAILED:
         return f"[red]failed: {result.error}[/]"
+    if result.status is Status.DEGRADED:
+        return f"[yellow]DEGRADED[/]: {result.error}"
     check = result.correctness
     if check is None:
         return "-"
@@ -37,17 +29,27 @@ def correctness_cell(result: Result) -> str:
     return f"[red]INVALID[/] (max diff {diff}, top-5 {'same' if check.top5_match else 'differ'})"
 
 
+def machine_cell(result: Result) -> str:
+    if result.interference is None:
+        return "-"
+    share = f"{result.interference.cpu_share:.0%}"
+    return f"[yellow]noisy ({share} cpu)[/]" if result.noisy else share
+
+
 def results_table(results: Sequence[Result]) -> Table:
-    table = Table(title="iterations per second (higher is better)")
+    table = Table(
+        title="iterations per second (higher is better)",
+        caption="vs jit: median of per-round paired ratios [95% bootstrap interval]; "
+        "cpu: share of the cores the timed threads had",
+    )
     for column, justify in [
         ("model", "left"), ("backend", "left"), ("threads", "right"), ("it/s median", "right"),
-        ("IQR", "right"), ("CoV", "right"), (f"vs {BASELINE}", "right"), ("compile s", "right"),
-        ("correctness", "left"),
+        ("IQR", "right"), ("CoV", "right"), ("vs jit", "right"), ("cpu", "right"),
+        ("compile s", "right"), ("correctness", "left"),
     ]:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for result in results:
         summary = result.summary if result.status is Status.OK else None
-        ratio = speedup(result, results)
         table.add_row(
             result.model,
             result.backend,
@@ -55,7 +57,8 @@ def results_table(results: Sequence[Result]) -> Table:
             f"{summary.median:.2f}" if summary else "-",
             f"{summary.iqr:.2f}" if summary else "-",
             f"{summary.cov:.1%}" if summary else "-",
-            f"{ratio:.2f}x" if ratio is not None else "-",
+            ratio_cell(result.ratio_to_jit),
+            machine_cell(result),
             f"{result.compile_seconds:.1f}" if result.compile_seconds is not None else "-",
             correctness_cell(result),
         )

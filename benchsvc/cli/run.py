@@ -23,7 +23,7 @@ from benchsvc.models import MODEL_NAMES, InputShape, UnknownModelError
 from benchsvc.runner.environment import default_threads
 from benchsvc.spool import spool
 from benchsvc.storage import DatabaseError, store
-from benchsvc.storage.database import safe_url
+from benchsvc.storage.database import normalize_url, safe_url
 
 if TYPE_CHECKING:
     from benchsvc.runner.measure import TimingPlan
@@ -51,12 +51,14 @@ def run(
     tuning_db: Annotated[Path | None, typer.Option(help="tvm: this tuning database instead of the shipped one.")] = None,
     tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE stored with the run; repeatable.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the run document as JSON on stdout.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Also write the run document as JSON to this file.")] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Measure and print only.")] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Measure a model through each backend and store the run."""
     from benchsvc.runner import Case, TimingPlan, build_document
 
+    # Every option is checked before the first model is built: a typo costs seconds, not a run.
     case = Case(
         model=validated_model(model),
         backends=validated_backends(backends),
@@ -67,15 +69,23 @@ def run(
     )
     if weights is not None and not weights.is_file():
         fail(f"weights file not found: {weights}", code=2)
+    tags = parse_tags(tag or [])
+    url = None if no_store else validated_database_url(database_url)
+    if out is not None:
+        validated_output(out)
+    if isinstance(case.tuning_db, Path) and "tvm" in case.backends:
+        validated_tuning_database(case.tuning_db)
     plan = TimingPlan(warmup=warmup, repeat=repeat, min_sample_seconds=min_sample_time, calls_per_sample=iterations)
-    document = build_document(measure_with_progress(case, plan), tags=parse_tags(tag or []))
+    document = build_document(measure_with_progress(case, plan), tags=tags)
     if json_output:
         print(document.model_dump_json(indent=2))
         stderr.print(results_table(document.results))
     else:
         stdout.print(results_table(document.results))
-    if not no_store:
-        save(document, resolve_database_url(database_url))
+    if out is not None:
+        out.write_text(document.model_dump_json(indent=2))
+    if url is not None:
+        save(document, url)
 
 
 def measure_with_progress(case: Case, plan: TimingPlan) -> list[Result]:
@@ -118,6 +128,31 @@ def validated_backends(value: str) -> list[str]:
         if name not in BACKEND_NAMES:
             fail(str(UnknownBackendError(name)), code=2)
     return list(dict.fromkeys(names))
+
+
+def validated_database_url(option: str | None) -> str:
+    url = resolve_database_url(option)
+    try:
+        normalize_url(url)
+    except DatabaseError as exc:
+        fail(str(exc), code=2)
+    return url
+
+
+def validated_output(path: Path) -> None:
+    if not path.parent.is_dir():
+        fail(f"--out: directory {path.parent} does not exist", code=2)
+    if path.is_dir():
+        fail(f"--out: {path} is a directory; name a file", code=2)
+
+
+def validated_tuning_database(path: Path) -> None:
+    from benchsvc.backends.tvm import check_tuning_database
+
+    try:
+        check_tuning_database(path)
+    except ValueError as exc:
+        fail(f"--tuning-db: {exc}", code=2)
 
 
 def parse_tags(items: list[str]) -> dict[str, str]:

@@ -1,12 +1,19 @@
-"""Timing in the manner of pyperf: warm up, calibrate calls per sample, repeat, keep raw samples."""
+"""Timing in the manner of pyperf: warm up, calibrate calls per sample, repeat, keep raw samples.
+
+Backends compared in one run are timed in interleaved rounds rather than one after the other, so
+that a slow minute of the machine lands on every backend alike instead of on one of them.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
+
+from benchsvc.domain import Interference
+from benchsvc.runner.interference import InterferenceMeter
 
 Clock = Callable[[], float]
 
@@ -35,6 +42,7 @@ class Timing:
     samples: list[float]
     calls_per_sample: int
     warmup_calls: int
+    interference: Interference | None = None
 
 
 def time_calls(call: Callable[[], object], calls: int, clock: Clock = time.perf_counter) -> float:
@@ -56,13 +64,58 @@ def calibrate(call: Callable[[], object], min_seconds: float, clock: Clock = tim
         calls = max(calls * 2, min(estimate, calls * 64))
 
 
-def measure(call: Callable[[], object], plan: TimingPlan, clock: Clock = time.perf_counter) -> Timing:
+def warm_up(call: Callable[[], object], plan: TimingPlan, clock: Clock = time.perf_counter) -> int:
+    """Run the warm-up calls, then return the calls per sample (fixed, or calibrated)."""
+    for _ in range(plan.warmup):
+        call()
+    return plan.calls_per_sample or calibrate(call, plan.min_sample_seconds, clock)
+
+
+def rotation(names: Sequence[str], round_index: int) -> list[str]:
+    """The order of one round: each backend goes first in turn, so none always follows another."""
+    if not names:
+        return []
+    shift = round_index % len(names)
+    return [*names[shift:], *names[:shift]]
+
+
+def measure_in_rounds(
+    calls: Mapping[str, Callable[[], object]],
+    plan: TimingPlan,
+    threads: int,
+    clock: Clock = time.perf_counter,
+) -> dict[str, Timing | BaseException]:
+    """Time every backend in rounds: one sample of each per round, in an order that rotates.
+
+    A backend whose call raises is dropped from the remaining rounds; its entry is the exception.
+    """
+    outcome: dict[str, Timing | BaseException] = {}
+    calls_per_sample: dict[str, int] = {}
+    meters = {name: InterferenceMeter(threads) for name in calls}
+    samples: dict[str, list[float]] = {name: [] for name in calls}
     with torch.no_grad():
-        for _ in range(plan.warmup):
-            call()
-        calls = plan.calls_per_sample or calibrate(call, plan.min_sample_seconds, clock)
-        samples = []
-        for _ in range(plan.repeat):
-            elapsed = time_calls(call, calls, clock)
-            samples.append(calls / max(elapsed, 1e-9))
-    return Timing(samples=samples, calls_per_sample=calls, warmup_calls=plan.warmup)
+        for name, call in calls.items():
+            try:
+                calls_per_sample[name] = warm_up(call, plan, clock)
+            except Exception as exc:  # noqa: BLE001 - one backend failing must not stop the others
+                outcome[name] = exc
+        for round_index in range(plan.repeat):
+            for name in rotation([name for name in calls if name not in outcome], round_index):
+                meters[name].start()
+                try:
+                    elapsed = time_calls(calls[name], calls_per_sample[name], clock)
+                except Exception as exc:  # noqa: BLE001
+                    outcome[name] = exc
+                    continue
+                finally:
+                    meters[name].stop()
+                samples[name].append(calls_per_sample[name] / max(elapsed, 1e-9))
+    for name in calls:
+        if name not in outcome:
+            outcome[name] = Timing(
+                samples=samples[name],
+                calls_per_sample=calls_per_sample[name],
+                warmup_calls=plan.warmup,
+                interference=meters[name].interference(),
+            )
+    return outcome

@@ -1,4 +1,8 @@
-"""One benchmark run: every (backend, thread count) for one model and input shape."""
+"""One benchmark run: every (backend, thread count) for one model and input shape.
+
+Per thread count, every backend is prepared and checked first; then all of them are timed in
+interleaved rounds, and each result is paired with jit's samples from the same rounds.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,23 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 
+from benchsvc.analysis.paired import paired_ratio
 from benchsvc.backends import get_backend
-from benchsvc.domain import Result, Status
+from benchsvc.backends.base import Prepared
+from benchsvc.domain import Correctness, Result, Status
 from benchsvc.models import InputShape, build_model, example_inputs
 from benchsvc.runner.correctness import check
-from benchsvc.runner.measure import TimingPlan, measure
+from benchsvc.runner.interference import is_noisy
+from benchsvc.runner.measure import Timing, TimingPlan, measure_in_rounds
 from benchsvc.runner.memory import track_peak_memory
 from benchsvc.runner.stats import summarize
+from benchsvc.runner.validity import degraded_reason
+
+BASELINE = "jit"
 
 
 @dataclass(frozen=True)
@@ -30,10 +41,23 @@ class Case:
 
     @property
     def steps(self) -> int:
-        return len(self.backends) * len(self.threads)
+        """Progress steps: preparing each backend, then timing the rounds, per thread count."""
+        return (len(self.backends) + 1) * len(self.threads)
 
 
 Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Contender:
+    """A backend prepared for one thread count, or the reason it could not be."""
+
+    identity: dict[str, Any]
+    prepared: Prepared | None = None
+    compile_seconds: float | None = None
+    peak_memory_bytes: int | None = None
+    correctness: Correctness | None = None
+    failure: str | None = None
 
 
 def run_case(case: Case, plan: TimingPlan, progress: Progress = lambda _: None) -> list[Result]:
@@ -46,23 +70,29 @@ def run_case(case: Case, plan: TimingPlan, progress: Progress = lambda _: None) 
             torch.set_num_threads(threads)
             with torch.no_grad():
                 reference = model(*inputs)
+            contenders = []
             for backend in case.backends:
-                progress(f"{case.model} · {backend} · {threads} thread{'s' if threads > 1 else ''}")
-                results.append(measure_backend(case, backend, threads, model, inputs, reference, plan))
+                progress(f"{case.model} · preparing {backend} · {plural(threads)}")
+                contenders.append(prepare(case, backend, threads, model, inputs, reference))
+            progress(f"{case.model} · timing {len(contenders)} backend(s) in rounds · {plural(threads)}")
+            results += time_contenders(contenders, inputs, plan, threads)
     finally:
         torch.set_num_threads(previous_threads)
     return results
 
 
-def measure_backend(
+def plural(threads: int) -> str:
+    return f"{threads} thread{'s' if threads > 1 else ''}"
+
+
+def prepare(
     case: Case,
     backend_name: str,
     threads: int,
     model: torch.nn.Module,
     inputs: tuple[torch.Tensor, ...],
     reference: torch.Tensor,
-    plan: TimingPlan,
-) -> Result:
+) -> Contender:
     identity = {
         "model": case.model,
         "backend": backend_name,
@@ -79,22 +109,77 @@ def measure_backend(
             with torch.no_grad():
                 output = prepared.forward(*inputs)
             correctness = check(reference, output)
-            timing = measure(lambda: prepared.forward(*inputs), plan)
     except Exception as exc:  # noqa: BLE001 - one backend failing must not stop the others
-        return Result(**identity, status=Status.FAILED, error=describe_failure(exc))
+        return Contender(identity, failure=describe_failure(exc))
+    return Contender(
+        identity,
+        prepared=prepared,
+        compile_seconds=compile_seconds,
+        peak_memory_bytes=memory.growth_bytes,
+        correctness=correctness,
+    )
+
+
+def time_contenders(
+    contenders: Sequence[Contender], inputs: tuple[torch.Tensor, ...], plan: TimingPlan, threads: int
+) -> list[Result]:
+    calls = {
+        c.identity["backend"]: bound_forward(c.prepared, inputs) for c in contenders if c.prepared is not None
+    }
+    timings = measure_in_rounds(calls, plan, threads)
+    results = {
+        c.identity["backend"]: result_of(c, timings.get(c.identity["backend"])) for c in contenders
+    }
+    return [with_ratio_to_jit(result, results.get(BASELINE)) for result in results.values()]
+
+
+def bound_forward(prepared: Prepared, inputs: tuple[torch.Tensor, ...]) -> Callable[[], object]:
+    return lambda: prepared.forward(*inputs)
+
+
+def result_of(contender: Contender, timing: Timing | BaseException | None) -> Result:
+    if contender.failure is not None or contender.prepared is None:
+        return Result(**contender.identity, status=Status.FAILED, error=contender.failure)
+    if not isinstance(timing, Timing):
+        error = describe_failure(timing) if timing else "not timed"
+        return Result(**contender.identity, status=Status.FAILED, error=error)
+    prepared = contender.prepared
+    status, error = Status.OK, None
+    if contender.correctness is not None and not contender.correctness.valid:
+        status, error = Status.INVALID, "output differs from eager beyond tolerance"
+    elif reason := degraded_reason(contender.identity["backend"], prepared.fallback_ops):
+        status, error = Status.DEGRADED, reason
     return Result(
-        **identity,
-        status=Status.OK if correctness.valid else Status.INVALID,
-        error=None if correctness.valid else "output differs from eager beyond tolerance",
+        **contender.identity,
+        status=status,
+        error=error,
         samples=timing.samples,
         calls_per_sample=timing.calls_per_sample,
         warmup_calls=timing.warmup_calls,
         summary=summarize(timing.samples),
-        compile_seconds=compile_seconds,
-        peak_memory_bytes=memory.growth_bytes,
-        correctness=correctness,
+        compile_seconds=contender.compile_seconds,
+        peak_memory_bytes=contender.peak_memory_bytes,
+        correctness=contender.correctness,
         explain=prepared.details,
+        interference=timing.interference,
+        noisy=timing.interference is not None and is_noisy(timing.interference),
+        coverage=prepared.coverage,
+        tuning=prepared.tuning,
+        configuration=prepared.configuration,
     )
+
+
+def with_ratio_to_jit(result: Result, baseline: Result | None) -> Result:
+    """Pair a result's samples with jit's from the same rounds; only ok results are speedups."""
+    if (
+        result.backend == BASELINE
+        or baseline is None
+        or result.status is not Status.OK
+        or baseline.status is not Status.OK
+        or len(result.samples) != len(baseline.samples)
+    ):
+        return result
+    return result.model_copy(update={"ratio_to_jit": paired_ratio(result.samples, baseline.samples)})
 
 
 def describe_failure(exc: BaseException) -> str:

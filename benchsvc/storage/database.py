@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
+SUPPORTED_BACKENDS = frozenset({"sqlite", "postgresql"})
+
+
 class DatabaseError(RuntimeError):
     """The database cannot be reached or used; the message says why for a person to act on."""
 
@@ -27,6 +30,11 @@ def normalize_url(url: str) -> str:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise DatabaseError(f"invalid database URL {url!r}: {exc}") from exc
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise DatabaseError(
+            f"unsupported database URL scheme {parsed.drivername!r}; "
+            "use sqlite:///PATH or postgresql://USER@HOST/DB"
+        )
     # Plain postgresql:// means psycopg2 to SQLAlchemy; we ship psycopg 3.
     if parsed.drivername in {"postgresql", "postgres"}:
         parsed = parsed.set(drivername="postgresql+psycopg")

@@ -12,12 +12,15 @@ from sqlalchemy.orm import Session
 from benchsvc.domain import (
     Commit,
     Correctness,
+    Interference,
     Machine,
+    RatioToJit,
     Result,
     RunDocument,
     Software,
     Status,
     Summary,
+    Tuning,
 )
 from benchsvc.storage.tables import MachineRow, ResultRow, RunRow
 
@@ -148,6 +151,15 @@ def result_row(result: Result, machine: Machine) -> ResultRow:
         top5_match=correctness.top5_match if correctness else None,
         valid=correctness.valid if correctness else None,
         explain=result.explain,
+        configuration=result.configuration,
+        ratio_median=result.ratio_to_jit.median if result.ratio_to_jit else None,
+        ratio_low=result.ratio_to_jit.low if result.ratio_to_jit else None,
+        ratio_high=result.ratio_to_jit.high if result.ratio_to_jit else None,
+        cpu_share=result.interference.cpu_share if result.interference else None,
+        steal_fraction=result.interference.steal_fraction if result.interference else None,
+        noisy=result.noisy,
+        coverage=result.coverage,
+        tuning=result.tuning.model_dump() if result.tuning else None,
     )
 
 
@@ -301,5 +313,19 @@ def to_result(row: ResultRow) -> Result:
         peak_memory_bytes=row.peak_memory_bytes,
         correctness=correctness,
         explain=row.explain,
+        ratio_to_jit=(
+            RatioToJit(median=row.ratio_median, low=row.ratio_low, high=row.ratio_high)
+            if row.ratio_median is not None
+            else None
+        ),
+        interference=(
+            Interference(cpu_share=row.cpu_share, steal_fraction=row.steal_fraction)
+            if row.cpu_share is not None
+            else None
+        ),
+        noisy=bool(row.noisy),
+        coverage=row.coverage,
+        tuning=Tuning.model_validate(row.tuning) if row.tuning else None,
+        configuration=row.configuration or "",
     )
 

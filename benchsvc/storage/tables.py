@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.sql import false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -85,5 +86,14 @@ class ResultRow(Base):
     top5_match: Mapped[bool | None] = mapped_column(Boolean)
     valid: Mapped[bool | None] = mapped_column(Boolean)
     explain: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    configuration: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    ratio_median: Mapped[float | None] = mapped_column(Float)
+    ratio_low: Mapped[float | None] = mapped_column(Float)
+    ratio_high: Mapped[float | None] = mapped_column(Float)
+    cpu_share: Mapped[float | None] = mapped_column(Float)
+    steal_fraction: Mapped[float | None] = mapped_column(Float)
+    noisy: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    coverage: Mapped[float | None] = mapped_column(Float)
+    tuning: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     run: Mapped[RunRow] = relationship(back_populates="results")
