@@ -14,6 +14,9 @@ from sqlalchemy.exc import OperationalError
 
 from benchsvc.storage import upgrade
 
+# Real processes (`benchsvc serve`, the console script) for the tests of every package.
+pytest_plugins = ("tests.support.servers",)
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "BENCHSVC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

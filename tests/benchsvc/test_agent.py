@@ -4,7 +4,7 @@ import httpx
 
 from benchsvc.agent import deliver_outbox, send
 from benchsvc.spool import pending
-from tests.service.conftest import free_port, issue_token
+from tests.support.servers import free_port, issue_token
 from tests.support.documents import a_document
 
 

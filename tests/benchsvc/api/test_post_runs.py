@@ -3,7 +3,7 @@ import json
 from benchsvc.storage import make_engine, transaction
 from benchsvc.storage.repository import RunFilter, count_runs
 from benchsvc.storage.tokens import Scope, revoke_tokens
-from tests.api.conftest import bearer, issue_token
+from tests.benchsvc.api.conftest import bearer, issue_token
 from tests.support.documents import a_document, a_result
 
 

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from benchsvc.cli.app import app
 from benchsvc.storage import make_engine, transaction
 from benchsvc.storage.tokens import revoke_tokens
-from tests.service.conftest import benchsvc, issue_token
+from tests.support.servers import benchsvc, issue_token
 from tests.support.documents import a_document
 
 runner = CliRunner()

@@ -20,8 +20,8 @@ from benchsvc.config import Settings
 from benchsvc.domain import RunDocument
 from benchsvc.storage import store, upgrade
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-ENSURE_CHROMIUM = Path(__file__).resolve().parents[2] / "scripts" / "ensure-chromium"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "artifacts"
+ENSURE_CHROMIUM = Path(__file__).resolve().parents[3] / "scripts" / "ensure-chromium"
 PLAN = HistoryPlan(
     nights=40, models=("resnet18", "resnet50"), threads=(1, 2),
     steps=[InjectedStep("resnet18", "tvm", 2, 25, -0.10)],

@@ -3,7 +3,7 @@ from fastapi.testclient import TestClient
 from benchsvc.api import create_app
 from benchsvc.config import Settings
 from benchsvc.storage.database import head_revision
-from tests.api.conftest import bearer
+from tests.benchsvc.api.conftest import bearer
 
 
 def test_health_is_ok_when_the_database_is_migrated(client):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.service.conftest import Server, free_port, stop, wait_until_healthy
+from tests.support.servers import Server, free_port, stop, wait_until_healthy
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
 INSTANT_SUITE = '[suite]\nmodels = ["resnet18"]\nbackends = ["eager"]\nthreads = [1]\nimage_size = 32\ntimeout_seconds = 0.01\n'
