@@ -1,4 +1,5 @@
-"""The measuring process: a Measurement as JSON on stdin, its Result as JSON in the file named by argv[1]."""
+"""The measuring process: a MeasurementGroup as JSON on stdin, its Results as a JSON list in the
+file named by argv[1]."""
 
 from __future__ import annotations
 
@@ -7,26 +8,27 @@ from pathlib import Path
 
 from benchsvc.models import InputShape
 from benchsvc.runner import Case, TimingPlan, run_case
-from benchsvc.scheduling.suite import Measurement
+from benchsvc.scheduling.suite import RESULTS, MeasurementGroup
 
 
 def main(output: Path) -> None:
-    measurement = Measurement.model_validate_json(sys.stdin.read())
+    group = MeasurementGroup.model_validate_json(sys.stdin.read())
+    first = group.measurements[0]
     case = Case(
-        model=measurement.model,
-        backends=[measurement.backend],
-        threads=[measurement.threads],
-        shape=InputShape(batch_size=measurement.batch_size, image_size=measurement.image_size),
+        model=first.model,
+        backends=[measurement.backend for measurement in group.measurements],
+        threads=[first.threads],
+        shape=InputShape(batch_size=first.batch_size, image_size=first.image_size),
     )
     plan = TimingPlan(
-        warmup=measurement.warmup,
-        repeat=measurement.repeat,
-        min_sample_seconds=measurement.min_sample_time,
-        calls_per_sample=measurement.iterations,
+        warmup=first.warmup,
+        repeat=first.repeat,
+        min_sample_seconds=first.min_sample_time,
+        calls_per_sample=first.iterations,
     )
-    [result] = run_case(case, plan)
+    results = run_case(case, plan)
     partial = output.with_suffix(".partial")
-    partial.write_text(result.model_dump_json())
+    partial.write_bytes(RESULTS.dump_json(results))
     # Renamed only when complete: a child killed mid-write leaves no result that looks whole.
     partial.replace(output)
 

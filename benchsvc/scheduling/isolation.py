@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from benchsvc.domain import Result, Status
-from benchsvc.scheduling.suite import Measurement
+from benchsvc.scheduling.suite import RESULTS, Measurement, MeasurementGroup
 
 CHILD = [sys.executable, "-m", "benchsvc.scheduling.child"]
 STDERR_TAIL = 2000
@@ -61,14 +61,35 @@ def failed(measurement: Measurement, error: str) -> Result:
     )
 
 
-def measure_in_child(measurement: Measurement) -> Result:
-    """The child's Result, or a failed Result saying how the child died."""
+def measure_in_child(group: MeasurementGroup) -> list[Result]:
+    """The child's Results, one per measurement of the group.
+
+    When the child dies, each backend is measured again in a child of its own, so that a backend
+    that crashes the interpreter costs only its own result (those lose their pairing with jit).
+    """
+    outcome = run_group(group)
+    if isinstance(outcome, list):
+        return outcome
+    if len(group.measurements) == 1:
+        return [failed(group.measurements[0], outcome)]
+    results = []
+    for measurement in group.measurements:
+        alone = run_group(MeasurementGroup(measurements=[measurement]))
+        results += alone if isinstance(alone, list) else [failed(measurement, alone)]
+    return results
+
+
+def run_group(group: MeasurementGroup) -> list[Result] | str:
+    """The group's Results, or why the child gave none."""
     with tempfile.TemporaryDirectory(prefix="benchsvc-measure-") as scratch:
-        output = Path(scratch) / "result.json"
-        outcome = run_child([*CHILD, str(output)], measurement.model_dump_json(), measurement.timeout_seconds)
+        output = Path(scratch) / "results.json"
+        outcome = run_child([*CHILD, str(output)], group.model_dump_json(), group.timeout_seconds)
         if outcome.returncode == 0 and output.is_file():
             try:
-                return Result.model_validate_json(output.read_text())
+                results = RESULTS.validate_json(output.read_text())
             except ValidationError as exc:
-                return failed(measurement, f"measurement process wrote an unreadable result: {exc}")
-        return failed(measurement, describe(outcome, measurement.timeout_seconds))
+                return f"measurement process wrote unreadable results: {exc}"
+            if [r.backend for r in results] == [m.backend for m in group.measurements]:
+                return results
+            return "measurement process wrote results for other backends than it was given"
+        return describe(outcome, group.timeout_seconds)

@@ -14,7 +14,7 @@ from benchsvc.config import get_settings
 from benchsvc.domain import Result, RunDocument
 from benchsvc.runner import build_document
 from benchsvc.scheduling.isolation import measure_in_child
-from benchsvc.scheduling.suite import Measurement, Suite, load_suite
+from benchsvc.scheduling.suite import Measurement, Suite, grouped, load_suite
 from benchsvc.spool import spool
 from benchsvc.storage import DatabaseError, SaveOutcome, store
 
@@ -49,12 +49,13 @@ Target = StoreInDatabase | PostToServer
 def run_suite(
     suite: Suite, *, trigger: str, on_result: Callable[[Measurement, Result], None] = lambda *_: None
 ) -> RunDocument:
-    """Every measurement of the suite, one child process each; failures are results too."""
+    """Every measurement of the suite, one child process per model and thread count; failures
+    are results too."""
     results = []
-    for measurement in suite.measurements():
-        result = measure_in_child(measurement)
-        on_result(measurement, result)
-        results.append(result)
+    for group in grouped(suite.measurements()):
+        for measurement, result in zip(group.measurements, measure_in_child(group), strict=True):
+            on_result(measurement, result)
+            results.append(result)
     return build_document(results, tags={**suite.tags, "trigger": trigger})
 
 

@@ -6,13 +6,16 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from benchsvc.backends import BACKEND_NAMES
+from benchsvc.domain import Result
 from benchsvc.models import MODEL_NAMES
 from benchsvc.runner.environment import default_threads
 
 ALL_CORES = "all"
+# What a measuring child writes: one Result per measurement of its group, in order.
+RESULTS = TypeAdapter(list[Result])
 
 
 class SuiteError(ValueError):
@@ -34,6 +37,19 @@ class Measurement(BaseModel):
     min_sample_time: float
     iterations: int | None
     timeout_seconds: float
+
+
+class MeasurementGroup(BaseModel):
+    """The backends of one model and thread count: one child prepares them all, then times them
+    in interleaved rounds, so that each result can be paired with jit's samples."""
+
+    model_config = ConfigDict(frozen=True)
+
+    measurements: list[Measurement] = Field(min_length=1)
+
+    @property
+    def timeout_seconds(self) -> float:
+        return sum(measurement.timeout_seconds for measurement in self.measurements)
 
 
 class Suite(BaseModel):
@@ -92,6 +108,13 @@ class Suite(BaseModel):
             for threads in self.thread_counts()
             for backend in self.backends
         ]
+
+
+def grouped(measurements: list[Measurement]) -> list[MeasurementGroup]:
+    by_case: dict[tuple[str, int], list[Measurement]] = {}
+    for measurement in measurements:
+        by_case.setdefault((measurement.model, measurement.threads), []).append(measurement)
+    return [MeasurementGroup(measurements=group) for group in by_case.values()]
 
 
 def load_suite(path: Path) -> Suite:

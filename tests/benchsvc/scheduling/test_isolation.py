@@ -4,6 +4,7 @@ import sys
 
 from benchsvc.domain import Status
 from benchsvc.scheduling import Suite, run_suite
+from benchsvc.scheduling import isolation
 from benchsvc.scheduling.isolation import describe, run_child
 
 
@@ -32,17 +33,46 @@ def test_a_child_past_its_time_is_killed_with_everything_it_started():
     assert describe(outcome, 1) == "timed out after 1 s; the measurement process was killed"
 
 
-def test_a_measurement_that_dies_is_recorded_as_failed_and_the_suite_goes_on():
-    # jit gets no time at all, so its process is killed; eager after it must still be measured.
+def test_a_measurement_that_dies_is_recorded_as_failed():
+    # jit gets no time at all, so its process is killed before it measures anything.
     suite = Suite(
-        models=["resnet18"], backends=["jit", "eager"], threads=[1], image_size=32, repeat=2, warmup=0,
+        models=["resnet18"], backends=["jit"], threads=[1], image_size=32, repeat=2, warmup=0,
         iterations=1, backend_timeouts={"jit": 0.01},
     )
 
     document = run_suite(suite, trigger="test")
 
-    jit, eager = document.results
+    [jit] = document.results
     assert (jit.backend, jit.status) == ("jit", Status.FAILED)
     assert jit.error == "timed out after 0.01 s; the measurement process was killed"
-    assert (eager.backend, eager.status, len(eager.samples)) == ("eager", Status.OK, 2)
     assert document.tags["trigger"] == "test"
+
+
+def test_backends_of_one_model_and_thread_count_are_timed_together_and_paired():
+    suite = Suite(models=["resnet18"], backends=["jit", "eager"], threads=[1], image_size=32, repeat=3, warmup=0, iterations=1)
+
+    jit, eager = run_suite(suite, trigger="test").results
+
+    assert (jit.status, eager.status) == (Status.OK, Status.OK)
+    assert eager.ratio_to_jit is not None
+
+
+def test_when_a_backend_kills_the_shared_process_the_others_are_measured_alone(tmp_path, monkeypatch):
+    # A child that segfaults whenever jit is among its backends, and measures normally otherwise.
+    crashing_child = tmp_path / "crashing_child.py"
+    crashing_child.write_text(
+        "import ctypes, io, json, sys\n"
+        "from benchsvc.scheduling import child\n"
+        "data = sys.stdin.read()\n"
+        "if any(m['backend'] == 'jit' for m in json.loads(data)['measurements']):\n"
+        "    ctypes.string_at(0)\n"
+        "sys.stdin = io.StringIO(data)\n"
+        "child.main(__import__('pathlib').Path(sys.argv[1]))\n"
+    )
+    monkeypatch.setattr(isolation, "CHILD", [sys.executable, str(crashing_child)])
+    suite = Suite(models=["resnet18"], backends=["jit", "eager"], threads=[1], image_size=32, repeat=2, warmup=0, iterations=1)
+
+    jit, eager = run_suite(suite, trigger="test").results
+
+    assert jit.status is Status.FAILED and "crashed with SIGSEGV" in (jit.error or "")
+    assert (eager.status, len(eager.samples)) == (Status.OK, 2)
