@@ -9,12 +9,17 @@ from torch_tvm_core import threads
 from torch_tvm_core.api import compile, to_relax
 from torch_tvm_core.compiled import CompiledModel
 from torch_tvm_core.dynamo import register_as_torch_compile_backend
-from torch_tvm_core.errors import LoweringError, SettingsError, UnsupportedOperatorError
+from torch_tvm_core.errors import (
+    LoweringError,
+    SettingsError,
+    TuningDatabaseError,
+    UnsupportedOperatorError,
+)
 from torch_tvm_core.jit_trace import disable, enable, is_enabled
 from torch_tvm_core.report import Explanation, explain
-from torch_tvm_core.schedules.databases import apply_tuning
 from torch_tvm_core.schedules.tuning import tune
 from torch_tvm_core.settings import Settings
+from torch_tvm_core.tuning_database import TuningDatabase, apply_tuning, check_tuning_database
 
 # Importing TVM does not start its thread pool; the first compiled call does.
 threads.prepare_thread_pool()
@@ -26,8 +31,11 @@ __all__ = [
     "LoweringError",
     "Settings",
     "SettingsError",
+    "TuningDatabase",
+    "TuningDatabaseError",
     "UnsupportedOperatorError",
     "apply_tuning",
+    "check_tuning_database",
     "compile",
     "disable",
     "enable",

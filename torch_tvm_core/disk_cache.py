@@ -2,33 +2,36 @@
 
 An entry is a shared library named by a digest of everything that decides its code:
 the subgraph, its weights, the input specs, the target, the compiler (TVM version and
-our pipeline/schedules sources), opt_level and the tuning database.
+our pipeline/schedules sources), opt_level and the tuning database's content hash.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
+import json
 import logging
 import operator
 import os
 import pathlib
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import torch
 import tvm
 from torch import fx
-from tvm import relax
 
-from torch_tvm_core.settings import Settings
+from torch_tvm_core.pipeline import BuiltModule, KernelCounts
+from torch_tvm_core.toolchain import Toolchain
 
 _log = logging.getLogger(__name__)
 _PACKAGE_DIR = pathlib.Path(__file__).parent
 
 
 class ExecutableCache:
-    """A directory of `<digest>.so` files written atomically."""
+    """A directory of `<digest>.so` files, each with a `<digest>.json` saying how its kernels
+    were scheduled; both written atomically, the description first."""
 
     def __init__(self, directory: pathlib.Path) -> None:
         self.directory = directory
@@ -36,40 +39,50 @@ class ExecutableCache:
     def path_for(self, key: str) -> pathlib.Path:
         return self.directory / f"{key}.so"
 
-    def load(self, key: str) -> tvm.runtime.Module | None:
+    def load(self, key: str) -> tuple[tvm.runtime.Module, KernelCounts] | None:
         path = self.path_for(key)
         if not path.is_file():
             return None
         try:
-            return tvm.runtime.load_module(str(path))
+            kernels = KernelCounts(**json.loads(path.with_suffix(".json").read_text()))
+            return tvm.runtime.load_module(str(path)), kernels
         except Exception as exc:  # a truncated or foreign file: recompile instead
             _log.warning("ignoring unreadable cached executable %s: %s", path, exc)
             return None
 
-    def store(self, key: str, executable: relax.VMExecutable) -> None:
+    def store(self, key: str, built: BuiltModule) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(suffix=".so", dir=self.directory)
-            os.close(handle)
-            executable.export_library(temporary)
-            os.replace(temporary, self.path_for(key))
+            description = json.dumps(dataclasses.asdict(built.kernels))
+            self._write(
+                self.path_for(key).with_suffix(".json"),
+                ".json",
+                lambda temporary: pathlib.Path(temporary).write_text(description),
+            )
+            self._write(self.path_for(key), ".so", built.executable.export_library)
         except Exception as exc:  # a cache that cannot be written only costs speed
             _log.warning("could not store compiled executable in %s: %s", self.directory, exc)
 
+    def _write(self, path: pathlib.Path, suffix: str, write: Callable[[str], object]) -> None:
+        handle, temporary = tempfile.mkstemp(suffix=suffix, dir=self.directory)
+        os.close(handle)
+        try:
+            write(temporary)
+            os.replace(temporary, path)
+        finally:
+            pathlib.Path(temporary).unlink(missing_ok=True)
+
 
 def cache_key(
-    graph_module: fx.GraphModule,
-    inputs: Iterable[torch.Tensor],
-    settings: Settings,
-    target: tvm.target.Target,
-    tuning_db: pathlib.Path | None,
+    graph_module: fx.GraphModule, inputs: Iterable[torch.Tensor], toolchain: Toolchain
 ) -> str:
+    tuning = toolchain.tuning
     digest = hashlib.blake2b(digest_size=20)
     for part in (
         compiler_fingerprint(),
-        str(target),
-        f"opt_level={settings.opt_level}",
-        _tree_digest(tuning_db) if tuning_db is not None else "no-tuning-db",
+        str(toolchain.target),
+        f"opt_level={toolchain.opt_level}",
+        tuning.sha256 if tuning is not None else "no-tuning-db",
         graph_module.code,
     ):
         digest.update(part.encode())
@@ -92,15 +105,6 @@ def compiler_fingerprint() -> str:
     for source in sources:
         if source.is_file():
             digest.update(source.read_bytes())
-    return digest.hexdigest()
-
-
-def _tree_digest(path: pathlib.Path) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    for file in files:
-        digest.update(file.name.encode())
-        digest.update(file.read_bytes())
     return digest.hexdigest()
 
 

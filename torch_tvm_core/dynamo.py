@@ -18,6 +18,7 @@ from torch._dynamo.source import is_from_unspecialized_param_buffer_source
 from torch_tvm_core.compiled import CompiledModel
 from torch_tvm_core.lru import LRUCache
 from torch_tvm_core.settings import Settings
+from torch_tvm_core.toolchain import Toolchain
 
 BACKEND_NAME = "tvm"
 
@@ -36,6 +37,8 @@ class WeightsBoundGraph:
     def __init__(self, graph_module: fx.GraphModule, settings: Settings) -> None:
         self._graph_module = graph_module
         self._settings = settings
+        # Resolved when Dynamo hands over the graph, so a bad tuning database raises there.
+        self._toolchain = Toolchain.resolve(settings)
         self._weight_positions = _weight_positions(graph_module)
         self._compiled: LRUCache[WeightsKey, CompiledModel] = LRUCache(settings.cache_size)
         self._latest: CompiledModel | None = None
@@ -52,7 +55,7 @@ class WeightsBoundGraph:
         compiled = self._compiled.get(key)
         if compiled is None:
             bound = _bind_weights(self._graph_module, positions, weights)
-            compiled = CompiledModel(bound, self._settings)
+            compiled = CompiledModel(bound, self._settings, self._toolchain)
             self._compiled.put(key, compiled)
         self._latest = compiled
         return compiled(*(arg for index, arg in enumerate(args) if index not in positions))

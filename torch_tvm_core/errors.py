@@ -9,6 +9,10 @@ class SettingsError(ValueError):
     """An option given to enable()/compile() has a wrong name, type or value."""
 
 
+class TuningDatabaseError(SettingsError):
+    """A path given as a tuning database is missing or is not a MetaSchedule JSON database."""
+
+
 class UnsupportedOperatorError(RuntimeError):
     """The graph holds operators TVM cannot take, where falling back is not allowed
     (strict=True, or to_relax(), which lowers the whole graph)."""

@@ -27,14 +27,8 @@ class LRUCache(Generic[K, V]):
         while len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
 
-    def keys(self) -> list[K]:
-        return list(self._entries)
-
     def values(self) -> list[V]:
         return list(self._entries.values())
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._entries
 
     def __len__(self) -> int:
         return len(self._entries)

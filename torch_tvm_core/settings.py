@@ -11,6 +11,7 @@ import platformdirs
 import tvm
 
 from torch_tvm_core.errors import SettingsError
+from torch_tvm_core.tuning_database import check_tuning_database
 
 CACHE_DIR_ENV = "TORCH_TVM_CORE_CACHE_DIR"
 
@@ -34,9 +35,9 @@ class Settings:
         for subgraphs TVM fails to compile.
     target: a tvm.target.Target, or anything Target() accepts (dict form); None means
         the host CPU with as many threads as torch uses.
-    tuning_db: a MetaSchedule JSON database directory applied when compiling; None for
-        the database given to apply_tuning() or shipped for this CPU, False for the
-        default schedules only.
+    tuning_db: a MetaSchedule JSON database directory applied when compiling, checked
+        here (TuningDatabaseError when it is not one); None for the database given to
+        apply_tuning() or shipped for this CPU, False for the default schedules only.
     min_subgraph_size: subgraphs with fewer compute operators stay in PyTorch.
     cache_size: compiled input specs kept in memory per model (least recently used go).
     cache_dir: the persistent cache of compiled executables; None disables it.
@@ -66,7 +67,7 @@ class Settings:
             f"cache_size must be an int >= 1, got {self.cache_size!r}",
         )
         object.__setattr__(self, "target", _as_target(self.target))
-        object.__setattr__(self, "tuning_db", _as_existing_path(self.tuning_db, "tuning_db"))
+        object.__setattr__(self, "tuning_db", _as_tuning_database(self.tuning_db))
         if self.cache_dir is not None:
             object.__setattr__(self, "cache_dir", pathlib.Path(self.cache_dir))
 
@@ -80,9 +81,6 @@ class Settings:
                 f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(valid))}"
             )
         return cls(**options)
-
-    def replace(self, **options: Any) -> Settings:
-        return dataclasses.replace(self, **options)
 
 
 def _require(condition: bool, message: str) -> None:
@@ -105,12 +103,10 @@ def _as_target(value: object) -> tvm.target.Target | None:
         raise SettingsError(f"target {value!r} is not a valid TVM target: {exc}") from exc
 
 
-def _as_existing_path(value: object, name: str) -> pathlib.Path | Literal[False] | None:
+def _as_tuning_database(value: object) -> pathlib.Path | Literal[False] | None:
     if value is None or value is False:
         return value
     if not isinstance(value, str | os.PathLike):
-        raise SettingsError(f"{name} must be a path, got {value!r}")
-    path = pathlib.Path(value)
-    if not path.exists():
-        raise SettingsError(f"{name} {str(path)!r} does not exist")
-    return path
+        raise SettingsError(f"tuning_db must be a path, None or False, got {value!r}")
+    check_tuning_database(value)
+    return pathlib.Path(value)

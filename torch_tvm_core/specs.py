@@ -1,8 +1,8 @@
-"""What about a call's inputs decides which compiled code may run it."""
+"""What about a call's inputs decides which compiled plan may run it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any, NamedTuple
 
 import torch
@@ -11,32 +11,26 @@ import torch
 class TensorSpec(NamedTuple):
     shape: tuple[int, ...]
     dtype: torch.dtype
-    stride: tuple[int, ...]
 
 
-InputSpec = tuple[Any, ...]
+InputSpec = tuple[Hashable, ...]
 
 
 def input_spec(args: Sequence[Any]) -> InputSpec:
-    """Shapes, dtypes and strides of tensors, values of the rest, and which inputs alias.
+    """Shapes and dtypes of tensors, values of the rest, and which inputs alias: a hashable
+    key for a dict lookup.
 
-    Aliasing matters because a program captured with f(x, x) may have merged the two.
+    Strides are left out: every executable takes compact row-major tensors, and inputs of
+    other layouts are made compact before the call. Aliasing matters because a program
+    captured with f(x, x) may have merged the two.
     """
     first_seen: dict[int, int] = {}
-    parts: list[Any] = []
+    parts: list[Hashable] = []
     for index, arg in enumerate(args):
         if isinstance(arg, torch.Tensor):
             alias = first_seen.setdefault(id(arg), index)
-            parts.append((TensorSpec(tuple(arg.shape), arg.dtype, arg.stride()), alias))
+            parts.append((TensorSpec(tuple(arg.shape), arg.dtype), alias))
         else:
             parts.append(("value", type(arg).__name__, repr(arg)))
     return tuple(parts)
 
-
-def shapes_and_dtypes(spec: InputSpec) -> InputSpec:
-    """The part of a spec that captured and compiled code depend on; strides only decide
-    whether an input is copied to a compact layout first."""
-    return tuple(
-        (part[0].shape, part[0].dtype, part[1]) if isinstance(part[0], TensorSpec) else part
-        for part in spec
-    )

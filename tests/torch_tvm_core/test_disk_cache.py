@@ -14,7 +14,6 @@ import torch
 import torch_tvm_core
 from tests.torch_tvm_core.models import ConvBlock
 from torch_tvm_core.disk_cache import cache_key
-from torch_tvm_core.lower import target_for
 from torch_tvm_core.settings import CACHE_DIR_ENV, Settings
 
 PROCESS = textwrap.dedent(
@@ -47,17 +46,15 @@ def test_a_second_process_loads_the_executable_the_first_one_compiled(tmp_path: 
 
 
 def test_different_weights_never_share_an_entry() -> None:
-    graph = torch_tvm_core.compile(ConvBlock().eval(), (torch.randn(1, 3, 8, 8),))
-    subgraph = graph.last_plan.subgraphs[0]
-    settings = Settings()
+    compiled = torch_tvm_core.compile(ConvBlock().eval(), (torch.randn(1, 3, 8, 8),))
+    subgraph = compiled.last_plan.graph_module.tvm_subgraph_0.fallback
     inputs = [torch.randn(1, 3, 8, 8)]
-    target = target_for(settings)
-    before = cache_key(subgraph.fallback, inputs, settings, target, None)
+    before = cache_key(subgraph, inputs, compiled.toolchain)
 
     with torch.no_grad():
-        next(subgraph.fallback.parameters()).add_(1)
+        next(subgraph.parameters()).add_(1)
 
-    assert cache_key(subgraph.fallback, inputs, settings, target, None) != before
+    assert cache_key(subgraph, inputs, compiled.toolchain) != before
 
 
 def test_a_corrupt_cache_entry_is_recompiled_instead_of_failing(tmp_path: Path) -> None:

@@ -10,12 +10,11 @@ from tvm import relax
 
 import torch_tvm_core
 from tests.torch_tvm_core.models import ConvBlock, WithUnconvertedOps
-from torch_tvm_core import lower
-from torch_tvm_core.settings import Settings
+from torch_tvm_core import pipeline
 
 
 def run(module: tvm.IRModule, *inputs: torch.Tensor) -> torch.Tensor:
-    executable = lower.build(module, Settings(cache_dir=None))
+    executable = pipeline.build(module, pipeline.default_target(), opt_level=3, tuning_db=None)
     machine = relax.VirtualMachine(executable, tvm.cpu())
     [output] = machine["main"](*(tvm.runtime.tensor(x.numpy()) for x in inputs))
     return torch.from_numpy(np.asarray(output.numpy()))

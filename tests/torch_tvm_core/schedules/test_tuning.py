@@ -8,7 +8,9 @@ from torch import nn
 
 from torch_tvm_core import pipeline
 from torch_tvm_core.schedules import databases
+from torch_tvm_core.errors import TuningDatabaseError
 from torch_tvm_core.schedules.tuning import tune
+from torch_tvm_core.tuning_database import apply_tuning, resolve_tuning_database
 
 
 def _small_model() -> nn.Module:
@@ -57,20 +59,22 @@ def test_given_a_database_for_other_shapes_when_compiling_then_defaults_cover_th
 
 
 def test_given_false_when_resolving_then_no_database_is_used():
-    assert databases.resolve(False, pipeline.default_target(1)) is None
+    assert resolve_tuning_database(False, pipeline.default_target(1)) is None
 
 
 def test_given_none_when_resolving_then_the_applied_database_wins_over_the_shipped(tuned):
     path, _ = tuned
     target = pipeline.default_target(1)
-    with databases.apply_tuning(path):
-        assert databases.resolve(None, target) == path
-    assert databases.resolve(None, target) == databases.shipped_database(target)
+    shipped = databases.shipped_database(target)
+    with apply_tuning(path):
+        assert resolve_tuning_database(None, target).path == path.resolve()
+    resolved = resolve_tuning_database(None, target)
+    assert (resolved.path if resolved else None) == (shipped.resolve() if shipped else None)
 
 
 def test_given_a_directory_without_records_when_resolving_then_it_is_rejected(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        databases.resolve(tmp_path, pipeline.default_target(1))
+    with pytest.raises(TuningDatabaseError, match="is not a tuning database"):
+        resolve_tuning_database(tmp_path, pipeline.default_target(1))
 
 
 @pytest.mark.parametrize("size", [7, 12])
