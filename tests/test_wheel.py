@@ -58,9 +58,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True, capture_output=True, text=True, env=without_checkout(), timeout=60,
     ).stdout.strip())
+    pip("--python", str(python), "install", "--no-deps", "--no-index", str(wheel))
+    # Only after pip is done: pip must never see (let alone replace) the running environment's benchsvc.
     dependencies = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (site_packages / "benchsvc-dependencies.pth").write_text("\n".join(sorted(dependencies)) + "\n")
-    pip("--python", str(python), "install", "--no-deps", "--no-index", str(wheel))
     return Installed(python=python, benchsvc=environment / "bin" / "benchsvc", site_packages=site_packages)
 
 
