@@ -13,7 +13,7 @@ from torch_tvm_core.errors import LoweringError, SettingsError, UnsupportedOpera
 from torch_tvm_core.jit_trace import disable, enable, is_enabled
 from torch_tvm_core.report import Explanation, explain
 from torch_tvm_core.schedules.databases import apply_tuning
-from torch_tvm_core.schedules.tuning import tune
+from torch_tvm_core.schedules.tuning import TuningProgress, tune
 from torch_tvm_core.settings import Settings
 
 # Importing TVM does not start its thread pool; the first compiled call does.
@@ -26,6 +26,7 @@ __all__ = [
     "LoweringError",
     "Settings",
     "SettingsError",
+    "TuningProgress",
     "UnsupportedOperatorError",
     "apply_tuning",
     "compile",

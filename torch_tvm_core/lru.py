@@ -33,8 +33,5 @@ class LRUCache(Generic[K, V]):
     def values(self) -> list[V]:
         return list(self._entries.values())
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._entries
-
     def __len__(self) -> int:
         return len(self._entries)

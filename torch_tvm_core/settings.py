@@ -81,9 +81,6 @@ class Settings:
             )
         return cls(**options)
 
-    def replace(self, **options: Any) -> Settings:
-        return dataclasses.replace(self, **options)
-
 
 def _require(condition: bool, message: str) -> None:
     if not condition:
