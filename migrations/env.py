@@ -5,11 +5,11 @@ from sqlalchemy import engine_from_config, pool
 
 from benchsvc.config import get_settings
 from benchsvc.storage.database import normalize_url
-from benchsvc.storage.tables import Base
+from benchsvc.storage.schema import metadata
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or normalize_url(get_settings().effective_database_url)
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_offline() -> None:

@@ -17,7 +17,7 @@ from torch_tvm_core.errors import (
 )
 from torch_tvm_core.jit_trace import disable, enable, is_enabled
 from torch_tvm_core.report import Explanation, explain
-from torch_tvm_core.schedules.tuning import tune
+from torch_tvm_core.schedules.tuning import TuningProgress, tune
 from torch_tvm_core.settings import Settings
 from torch_tvm_core.tuning_database import TuningDatabase, apply_tuning, check_tuning_database
 
@@ -33,6 +33,7 @@ __all__ = [
     "SettingsError",
     "TuningDatabase",
     "TuningDatabaseError",
+    "TuningProgress",
     "UnsupportedOperatorError",
     "apply_tuning",
     "check_tuning_database",

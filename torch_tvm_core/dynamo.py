@@ -1,8 +1,8 @@
 """torch.compile(model, backend="tvm"), served by torch_tvm_core.
 
-The pyproject entry point names `tvm_backend`, but torch ships a built-in backend also
-called "tvm" (whole-graph, via relax_dynamo) that its registry resolves first. So
-importing torch_tvm_core also puts `tvm_backend` under that name.
+Torch ships a built-in backend also called "tvm" (whole-graph, via relax_dynamo), which
+its registry resolves before any entry point of that name; so importing torch_tvm_core
+puts `tvm_backend` under the name instead.
 """
 
 from __future__ import annotations

@@ -10,9 +10,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from benchsvc.access import Scope
 from benchsvc.config import Settings
 from benchsvc.storage.database import session_factory
-from benchsvc.storage.tokens import Scope, TokenInfo, authenticate
+from benchsvc.storage.tokens import TokenInfo, authenticate
 
 
 def get_engine(request: Request) -> Engine:

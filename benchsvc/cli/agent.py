@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from apscheduler.schedulers.base import BaseScheduler
 
-from benchsvc.agent import deliver_outbox
 from benchsvc.cli import schedule
 from benchsvc.cli.common import fail, stderr
 from benchsvc.cli.post import TokenOption, UrlOption, server_and_token
-from benchsvc.config import get_settings
-from benchsvc.scheduling import PostToServer
-from benchsvc.storage import DatabaseError, upgrade
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
 
 RETRY_MINUTES = 10
 
@@ -25,6 +23,11 @@ def agent(
     flush: Annotated[bool, typer.Option("--flush", help="Only post the runs waiting in the outbox, then exit.")] = False,
 ) -> None:
     """Measure the suite every night and post each run to the server; keep runs in an outbox while it is down."""
+    from benchsvc.agent import deliver_outbox
+    from benchsvc.config import get_settings
+    from benchsvc.scheduling import PostToServer
+    from benchsvc.storage import DatabaseError, upgrade
+
     server, secret = server_and_token(url, token)
     settings = get_settings()
     outbox = settings.outbox_dir

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+import benchsvc
 from benchsvc.cli import agent, db, history, post, report, run, schedule, serve, token, tune
 
 app = typer.Typer(
@@ -13,6 +16,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def print_version(requested: bool) -> None:
+    if requested:
+        print(f"benchsvc {benchsvc.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Options that come before the command."""
+
+
 app.command("run")(run.run)
 app.command("history")(history.history)
 app.command("report")(report.report)
@@ -26,4 +46,4 @@ app.command("tune")(tune.tune)
 
 
 def main() -> None:
-    app()
+    app(prog_name="benchsvc")

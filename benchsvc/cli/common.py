@@ -1,4 +1,8 @@
-"""What every command shares: consoles, the database option, one-line errors."""
+"""What every command shares: consoles, the database option, one-line errors.
+
+The command modules import only typer, rich and light benchsvc modules at the top, so that
+`benchsvc --help` starts quickly; each command imports what it needs when it runs.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,6 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
-
-from benchsvc.config import get_settings
-from benchsvc.storage import DatabaseError, make_engine
-from benchsvc.storage.database import is_up_to_date
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -35,6 +35,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def resolve_database_url(option: str | None) -> str:
+    from benchsvc.config import get_settings
+
     return option or get_settings().effective_database_url
 
 
@@ -56,8 +58,31 @@ def parse_threads(value: str | None, default: int) -> list[int]:
     return counts
 
 
+def stored_engine(database_url: str | None) -> Engine | None:
+    """For commands that only read: None when nothing was ever stored at the URL (and nothing
+    is created to find that out), else an engine on a current schema as `migrated_engine` gives."""
+    from benchsvc.storage import DatabaseError
+    from benchsvc.storage.database import holds_nothing_yet
+
+    try:
+        if holds_nothing_yet(resolve_database_url(database_url)):
+            return None
+    except DatabaseError as exc:
+        fail(str(exc))
+    return migrated_engine(database_url)
+
+
+def nothing_stored_message(database_url: str | None) -> str:
+    from benchsvc.storage.database import safe_url
+
+    return f"nothing stored yet in {safe_url(resolve_database_url(database_url))}; `benchsvc run` stores runs there"
+
+
 def migrated_engine(database_url: str | None) -> Engine:
     """An engine on a database whose schema is current, or a one-line error saying what to do."""
+    from benchsvc.storage import DatabaseError, make_engine
+    from benchsvc.storage.database import is_up_to_date
+
     url = resolve_database_url(database_url)
     try:
         engine = make_engine(url)

@@ -3,8 +3,6 @@ from __future__ import annotations
 import typer
 
 from benchsvc.cli.common import DatabaseUrlOption, fail, resolve_database_url, stdout
-from benchsvc.storage import DatabaseError, make_engine, upgrade
-from benchsvc.storage.database import current_revision, head_revision, safe_url
 
 app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 
@@ -12,6 +10,9 @@ app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade_command(database_url: DatabaseUrlOption = None, revision: str = "head") -> None:
     """Apply pending migrations."""
+    from benchsvc.storage import DatabaseError, upgrade
+    from benchsvc.storage.database import head_revision, safe_url
+
     url = resolve_database_url(database_url)
     try:
         upgrade(url, revision)
@@ -23,6 +24,9 @@ def upgrade_command(database_url: DatabaseUrlOption = None, revision: str = "hea
 @app.command("current")
 def current_command(database_url: DatabaseUrlOption = None) -> None:
     """Show the applied revision and whether migrations are pending."""
+    from benchsvc.storage import DatabaseError, make_engine
+    from benchsvc.storage.database import current_revision, head_revision, safe_url
+
     url = resolve_database_url(database_url)
     try:
         revision = current_revision(make_engine(url))

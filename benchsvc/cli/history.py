@@ -6,9 +6,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from benchsvc.cli.common import DatabaseUrlOption, migrated_engine, stdout
+from benchsvc.cli.common import DatabaseUrlOption, nothing_stored_message, stdout, stored_engine
 from benchsvc.cli.run import validated_model
-from benchsvc.storage import SeriesQuery, series, transaction
 
 
 def history(
@@ -23,6 +22,8 @@ def history(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Print the stored time series of a model, oldest first."""
+    from benchsvc.storage import SeriesQuery, series, transaction
+
     query = SeriesQuery(
         model=validated_model(model),
         backend=backend,
@@ -31,7 +32,14 @@ def history(
         image_size=image_size,
         machine=machine,
     )
-    with transaction(migrated_engine(database_url)) as session:
+    engine = stored_engine(database_url)
+    if engine is None:
+        if json_output:
+            print("[]")
+        else:
+            stdout.print(nothing_stored_message(database_url), highlight=False)
+        return
+    with transaction(engine) as session:
         points = series(session, query)[-limit:]
     if json_output:
         print(json.dumps([

@@ -6,18 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from benchsvc.agent import DeliveryError, post_document
 from benchsvc.cli.common import fail, stdout
-from benchsvc.config import get_settings
-from benchsvc.domain import RunDocument
 
 UrlOption = Annotated[str | None, typer.Option("--url", help="The server, e.g. http://bench:8000. Default: BENCHSVC_SERVER_URL.")]
 TokenOption = Annotated[str | None, typer.Option("--token", help="A write token. Default: BENCHSVC_TOKEN.")]
 
 
 def server_and_token(url: str | None, token: str | None) -> tuple[str, str]:
+    from benchsvc.config import get_settings
+
     settings = get_settings()
     url, token = url or settings.server_url, token or settings.token
     if not url:
@@ -33,6 +31,11 @@ def post(
     token: TokenOption = None,
 ) -> None:
     """Post one run document; posting the same run again stores nothing new."""
+    from pydantic import ValidationError
+
+    from benchsvc.agent import DeliveryError, post_document
+    from benchsvc.domain import RunDocument
+
     server, secret = server_and_token(url, token)
     try:
         text = typer.get_text_stream("stdin").read() if str(file) == "-" else file.read_text()

@@ -6,10 +6,7 @@ from typing import Annotated
 
 import typer
 
-from benchsvc.api.views import DEFAULT_MAX_POINTS, series_charts
-from benchsvc.cli.common import DatabaseUrlOption, fail, migrated_engine, parse_list, stderr
-from benchsvc.storage import SeriesQuery, transaction
-from dashboards.pages import report_page
+from benchsvc.cli.common import DatabaseUrlOption, fail, nothing_stored_message, parse_list, stderr, stored_engine
 
 
 def report(
@@ -18,14 +15,22 @@ def report(
     threads: Annotated[int | None, typer.Option(min=1)] = None,
     batch_size: Annotated[int | None, typer.Option(min=1)] = None,
     machine: Annotated[str | None, typer.Option(help="Hostname or machine fingerprint.")] = None,
-    max_points: Annotated[int, typer.Option(min=10)] = DEFAULT_MAX_POINTS,
+    max_points: Annotated[int | None, typer.Option(min=10, help="Points per line; default: the dashboard's.")] = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Write the dashboard's series charts to one self-contained HTML file (plotly.js inlined)."""
-    with transaction(migrated_engine(database_url)) as session:
+    engine = stored_engine(database_url)
+    if engine is None:
+        fail(nothing_stored_message(database_url), code=2)
+    from benchsvc.api.views import DEFAULT_MAX_POINTS, series_charts
+    from benchsvc.storage import SeriesQuery, transaction
+    from dashboards.pages import report_page
+
+    with transaction(engine) as session:
         charts = [
             series_charts(
-                session, SeriesQuery(model=name, threads=threads, batch_size=batch_size, machine=machine), max_points
+                session, SeriesQuery(model=name, threads=threads, batch_size=batch_size, machine=machine),
+                max_points or DEFAULT_MAX_POINTS,
             )
             for name in parse_list(model, "--model")
         ]

@@ -4,7 +4,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from benchsvc.backends import BACKEND_NAMES, DEFAULT_BACKENDS, UnknownBackendError
 from benchsvc.cli.common import (
@@ -16,16 +15,10 @@ from benchsvc.cli.common import (
     stderr,
     stdout,
 )
-from benchsvc.cli.report_table import results_table
-from benchsvc.config import get_settings
-from benchsvc.domain import Result, RunDocument
 from benchsvc.models import MODEL_NAMES, InputShape, UnknownModelError
-from benchsvc.runner.environment import default_threads
-from benchsvc.spool import spool
-from benchsvc.storage import DatabaseError, store
-from benchsvc.storage.database import normalize_url, safe_url
 
 if TYPE_CHECKING:
+    from benchsvc.domain import Result, RunDocument
     from benchsvc.runner.measure import TimingPlan
     from benchsvc.runner.suite import Case
 
@@ -56,7 +49,9 @@ def run(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Measure a model through each backend and store the run."""
+    from benchsvc.cli.report_table import results_table
     from benchsvc.runner import Case, TimingPlan, build_document
+    from benchsvc.runner.environment import default_threads
 
     # Every option is checked before the first model is built: a typo costs seconds, not a run.
     case = Case(
@@ -89,6 +84,8 @@ def run(
 
 
 def measure_with_progress(case: Case, plan: TimingPlan) -> list[Result]:
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from benchsvc.runner import run_case
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
@@ -107,6 +104,11 @@ def measure_with_progress(case: Case, plan: TimingPlan) -> list[Result]:
 
 
 def save(document: RunDocument, url: str) -> None:
+    from benchsvc.config import get_settings
+    from benchsvc.spool import spool
+    from benchsvc.storage import DatabaseError, store
+    from benchsvc.storage.database import safe_url
+
     try:
         outcome = store(url, document)
     except DatabaseError as exc:
@@ -131,6 +133,9 @@ def validated_backends(value: str) -> list[str]:
 
 
 def validated_database_url(option: str | None) -> str:
+    from benchsvc.storage import DatabaseError
+    from benchsvc.storage.database import normalize_url
+
     url = resolve_database_url(option)
     try:
         normalize_url(url)

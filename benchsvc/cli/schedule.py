@@ -6,27 +6,27 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
 
 from benchsvc.cli.common import DatabaseUrlOption, fail, resolve_database_url, stderr
-from benchsvc.config import get_settings
-from benchsvc.domain import RunDocument
-from benchsvc.scheduling import StoreInDatabase, build_scheduler, register_nightly
-from benchsvc.scheduling.nightly import Target, nightly_job
-from benchsvc.scheduling.scheduler import NIGHTLY_JOB_ID, ScheduleError
-from benchsvc.scheduling.suite import SuiteError, load_suite
-from benchsvc.storage import DatabaseError, make_engine, upgrade
-from benchsvc.storage.database import safe_url
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
+
+    from benchsvc.domain import RunDocument
+    from benchsvc.scheduling.nightly import Target
 
 NowOption = Annotated[bool, typer.Option("--now", help="Run the suite once, now, and exit.")]
 
 
 def schedule(now: NowOption = False, database_url: DatabaseUrlOption = None) -> None:
     """Run the benchmark suite every night (BENCHSVC_SCHEDULE_CRON, default 02:00 local)."""
+    from benchsvc.scheduling import StoreInDatabase
+    from benchsvc.storage import DatabaseError, upgrade
+    from benchsvc.storage.database import safe_url
+
     url = resolve_database_url(database_url)
     try:
         upgrade(url)
@@ -44,6 +44,15 @@ def run(
     also: Callable[[BaseScheduler], None] = lambda _: None,
 ) -> None:
     """What `schedule` and `agent` share: check the suite, then run it once or on the schedule."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from benchsvc.config import get_settings
+    from benchsvc.scheduling import build_scheduler, register_nightly
+    from benchsvc.scheduling.nightly import nightly_job
+    from benchsvc.scheduling.scheduler import NIGHTLY_JOB_ID, ScheduleError
+    from benchsvc.scheduling.suite import SuiteError, load_suite
+    from benchsvc.storage import make_engine
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
     try:

@@ -6,12 +6,8 @@ import os
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from benchsvc.cli.common import DatabaseUrlOption, fail, stderr
-from benchsvc.config import get_settings
-from benchsvc.storage import DatabaseError, make_engine, upgrade
-from benchsvc.storage.database import current_revision, head_revision, safe_url
 
 
 def serve(
@@ -29,6 +25,11 @@ def serve(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Serve the REST API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from benchsvc.config import get_settings
+    from benchsvc.storage.database import safe_url
+
     if database_url:
         # Worker processes build their app from the environment, so the choice must travel there.
         os.environ["BENCHSVC_DATABASE_URL"] = database_url
@@ -48,6 +49,9 @@ def serve(
 
 
 def prepare_schema(url: str, migrate: bool) -> None:
+    from benchsvc.storage import DatabaseError, make_engine, upgrade
+    from benchsvc.storage.database import current_revision, head_revision, safe_url
+
     try:
         if migrate:
             upgrade(url)

@@ -7,9 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from benchsvc.access import Scope
 from benchsvc.cli.common import DatabaseUrlOption, fail, migrated_engine, stderr, stdout
-from benchsvc.storage import transaction
-from benchsvc.storage.tokens import Scope, create_token, list_tokens, revoke_tokens
 
 app = typer.Typer(help="API tokens for posting runs (and, if required, reading them).", no_args_is_help=True)
 
@@ -21,6 +20,9 @@ def create_command(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Create a token and print it once; only its hash is stored."""
+    from benchsvc.storage import transaction
+    from benchsvc.storage.tokens import create_token
+
     engine = migrated_engine(database_url)
     try:
         with transaction(engine) as session:
@@ -39,6 +41,9 @@ def create_command(
 @app.command("list")
 def list_command(database_url: DatabaseUrlOption = None) -> None:
     """Show every token: id, name, scope, prefix, when created, last used, revoked."""
+    from benchsvc.storage import transaction
+    from benchsvc.storage.tokens import list_tokens
+
     engine = migrated_engine(database_url)
     with transaction(engine) as session:
         tokens = list_tokens(session)
@@ -64,6 +69,9 @@ def revoke_command(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Revoke a token: requests with it get 401 from now on."""
+    from benchsvc.storage import transaction
+    from benchsvc.storage.tokens import revoke_tokens
+
     engine = migrated_engine(database_url)
     with transaction(engine) as session:
         revoked = revoke_tokens(session, token)

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from benchsvc.cli.common import fail, stdout
 from benchsvc.models import MODEL_NAMES, InputShape, UnknownModelError, build_model, example_inputs
@@ -22,6 +21,8 @@ def tune(
     image_size: Annotated[int, typer.Option(min=32)] = 224,
 ) -> None:
     """Tune MODEL's kernels for this CPU; apply with `torch_tvm_core.apply_tuning(DATABASE)`."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     import torch_tvm_core
 
     try:
@@ -33,7 +34,7 @@ def tune(
     with Progress(*columns, TimeElapsedColumn(), console=stdout) as progress:
         bar = progress.add_task(f"tuning {model}", total=None)
 
-        def report(step: torch_tvm_core.schedules.tuning.TuningProgress) -> None:
+        def report(step: torch_tvm_core.TuningProgress) -> None:
             best = f"{step.best_us:.0f} us" if step.best_us is not None else "no valid run"
             progress.update(bar, total=step.kernel_count, completed=step.kernels_done)
             progress.console.print(f"{step.kernel}: {step.trials_run} trials, best {best}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import platform
 import socket
 import subprocess
-import sys
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -81,7 +80,3 @@ def current_commit(directory: Path | None = None) -> Commit | None:
 
 def default_threads() -> int:
     return psutil.cpu_count(logical=True) or 1
-
-
-def python_executable() -> str:
-    return sys.executable

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 
 from alembic import command
@@ -15,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_PACKAGE = "benchsvc.migrations"
 
 
 SUPPORTED_BACKENDS = frozenset({"sqlite", "postgresql"})
@@ -47,6 +48,17 @@ def ensure_sqlite_directory(url: str) -> None:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+def holds_nothing_yet(url: str) -> bool:
+    """True for an SQLite file that does not exist: nothing was ever stored there.
+
+    Commands that only read check this first, so that reading never creates the file.
+    """
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return False
+    return not Path(parsed.database).expanduser().exists()
+
+
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
@@ -64,9 +76,22 @@ def enable_sqlite_foreign_keys(dbapi_connection: object, _record: object) -> Non
     cursor.close()
 
 
+def migrations_directory() -> Path:
+    """Alembic's scripts: the repository's migrations/ when benchsvc runs from a source checkout,
+    else the copy installed inside the package.
+
+    The checkout comes first so that code run from one checkout never migrates with the scripts
+    of another checkout that happens to be installed in editable mode.
+    """
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "migrations" / "env.py").is_file():
+        return checkout / "migrations"
+    return Path(str(resources.files(MIGRATIONS_PACKAGE)))
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_directory()))
     config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
     return config
 

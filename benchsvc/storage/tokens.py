@@ -6,27 +6,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from enum import StrEnum
 
 from sqlalchemy import DateTime, Integer, String, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from benchsvc.access import Scope
 from benchsvc.storage.repository import utc
 from benchsvc.storage.tables import Base
 
 TOKEN_PREFIX = "bsv_"
-
-
-class Scope(StrEnum):
-    """What a token may do; each scope includes the ones before it."""
-
-    READ = "read"
-    WRITE = "write"
-    ADMIN = "admin"
-
-    def allows(self, needed: Scope) -> bool:
-        order = list(Scope)
-        return order.index(self) >= order.index(needed)
 
 
 class TokenRow(Base):

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
-
 import torch
 from torch._dynamo.backends.registry import lookup_backend
 
 import torch_tvm_core
 from tests.torch_tvm_core.models import ConvBlock, WithCustomOp
 from torch_tvm_core.dynamo import tvm_backend
-
-
-def test_the_package_declares_the_backend_entry_point() -> None:
-    [entry] = [ep for ep in entry_points(group="torch_dynamo_backends") if ep.name == "tvm"]
-    assert entry.value == "torch_tvm_core.dynamo:tvm_backend"
 
 
 def test_the_tvm_name_resolves_to_our_backend_rather_than_torchs_builtin() -> None:

@@ -25,11 +25,6 @@ def default_choice(_: s_tir.Schedule, candidates: list[int]) -> int:
     return candidates[0]
 
 
-def sampled_choice(sch: s_tir.Schedule, candidates: list[int]) -> object:
-    """The tunable decision: a traced sample that MetaSchedule searches and records."""
-    return sch.sample_categorical(candidates, [1.0 / len(candidates)] * len(candidates))
-
-
 def find_conv_block(sch: s_tir.Schedule) -> s_tir.SBlockRV | None:
     for block in sch.get_child_blocks(sch.get_sblock("root")):
         if sch.get(block).name_hint.startswith(CONV_BLOCK_NAME):

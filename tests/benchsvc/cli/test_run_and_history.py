@@ -1,5 +1,6 @@
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -116,6 +117,8 @@ def test_a_backend_that_fails_is_reported_and_the_others_still_run(cli, monkeypa
 
 
 def test_history_of_an_unmigrated_database_says_what_to_do(cli, empty_sqlite_url):
+    sqlite3.connect(empty_sqlite_url.removeprefix("sqlite:///")).close()
+
     result = cli.invoke(app, ["history", "--model", "resnet18", "--database-url", empty_sqlite_url])
 
     assert result.exit_code == 1

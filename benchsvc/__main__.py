@@ -1,0 +1,5 @@
+"""`python -m benchsvc`: the same command as the `benchsvc` console script."""
+
+from benchsvc.cli.app import main
+
+main()

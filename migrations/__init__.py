@@ -1,0 +1,1 @@
+"""The Alembic migrations; installed as `benchsvc.migrations` (see setup.py)."""
