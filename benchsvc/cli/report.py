@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from benchsvc.api.views import DEFAULT_MAX_POINTS, series_charts
 from benchsvc.cli.common import DatabaseUrlOption, fail, migrated_engine, parse_list, stderr
 from benchsvc.storage import SeriesQuery, transaction
 from dashboards.pages import report_page
+from dashboards.views import DEFAULT_MAX_POINTS, series_charts
 
 
 def report(

@@ -55,6 +55,8 @@ class SeriesPoint:
     iqr: float
     n: int
     samples: list[float]
+    compile_seconds: float | None = None
+    peak_memory_bytes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,8 @@ def series(session: Session, query: SeriesQuery) -> list[SeriesPoint]:
             iqr=row.iqr or 0.0,
             n=row.n_samples or 0,
             samples=list(row.samples or []),
+            compile_seconds=row.compile_seconds,
+            peak_memory_bytes=row.peak_memory_bytes,
         )
         for row, run_id, created_at, commit_sha, fingerprint in session.execute(statement)
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchsvc.analysis import Direction, change_points, latest_change
-from benchsvc.analysis.synthetic import Night
+from tests.support.synthetic import Night
 
 
 def nights_of(levels: list[float]) -> list[Night]:

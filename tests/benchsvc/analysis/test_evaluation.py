@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchsvc.analysis.evaluation import LabelledCase, evaluate
+from tests.support.evaluation import LabelledCase, evaluate
 
 
 def test_defaults_find_a_5_percent_drop_in_2_percent_noise_within_two_nights():

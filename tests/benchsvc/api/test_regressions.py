@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from fastapi.testclient import TestClient
 
-from benchsvc.analysis.synthetic_history import HistoryPlan, InjectedStep, generate_history
+from tests.support.synthetic_history import HistoryPlan, InjectedStep, generate_history
 from benchsvc.api import create_app
 from benchsvc.config import Settings, get_settings
 from benchsvc.storage import make_engine, store, transaction

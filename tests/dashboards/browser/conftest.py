@@ -15,7 +15,7 @@ import uvicorn
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from benchsvc.analysis.synthetic_history import HistoryPlan, InjectedStep, generate_history
+from tests.support.synthetic_history import HistoryPlan, InjectedStep, generate_history
 from benchsvc.config import Settings
 from benchsvc.domain import RunDocument
 from benchsvc.storage import store, upgrade

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from benchsvc.analysis.synthetic import NoiseModel, noisy_nights, step_levels
+from tests.support.synthetic import NoiseModel, noisy_nights, step_levels
 from benchsvc.domain import Commit, Machine, Result, RunDocument, Software, Status, Summary
 
 # it/s of TorchScript at batch 1 on 2 threads, roughly as measured on our machines;
