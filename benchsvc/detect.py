@@ -1,9 +1,11 @@
 """Detection on a stored run: open the regressions it confirms, close the ones it shows recovered.
 
 One call per run, after the run is saved (ingest calls it, in its transaction or from a
-worker). Every series the run measured is tested against its own history; the p-values
-of all series tested that night are adjusted together (Benjamini-Hochberg), and a
-regression's confidence is 1 - q. Only a run that is the newest of its series judges:
+worker). Every series the run measured is tested against its own history. A series is
+tested every night, so its p-value is first multiplied by the number of nights its
+current level has been tested (Bonferroni over those looks, up to the baseline window);
+then the p-values of all series tested that night are adjusted together
+(Benjamini-Hochberg), and a regression's confidence is 1 - q. Only a run that is the newest of its series judges:
 a run posted late (a backfill) is stored but raises and closes nothing.
 """
 
@@ -59,7 +61,7 @@ def detect_regressions(
         test = latest_test(nights, settings)
         if test is not None:
             tested.append(TestedSeries(result, key, nights, test))
-    for series, confidence in zip(tested, confidences([series.test.p_value for series in tested])):
+    for series, confidence in zip(tested, confidences([series.test.watched_p_value for series in tested])):
         opened = open_if_slower(session, machine_id, series, confidence)
         if opened is not None:
             changed.append(opened)

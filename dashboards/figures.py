@@ -51,15 +51,14 @@ def point_symbols(line: Line, thread_counts: list[int]) -> list[str]:
 def rate_figure(charts: SeriesCharts) -> go.Figure:
     figure = go.Figure()
     thread_counts = sorted({line.threads for line in charts.lines})
-    for number, line in enumerate(charts.lines):
+    for line in charts.lines:
         times = [p.time for p in line.points]
         colour = line_colour(line)
         # The IQR band: q3 forwards then q1 backwards, filled, so it reads as one shape.
-        # Only the first band is in the legend, as the explanation of all of them.
         figure.add_trace(go.Scatter(
             x=times + times[::-1], y=[p.q3 for p in line.points] + [p.q1 for p in line.points][::-1],
             fill="toself", fillcolor=translucent(colour), line=dict(width=0), hoverinfo="skip",
-            name=f"{line.name} IQR", legendgroup=line.name, showlegend=number == 0,
+            name=f"{line.name} IQR", legendgroup=line.name, showlegend=False,
         ))
         figure.add_trace(go.Scatter(
             x=times, y=[p.median for p in line.points], mode="lines+markers", name=line.name, legendgroup=line.name,
@@ -74,7 +73,11 @@ def rate_figure(charts: SeriesCharts) -> go.Figure:
             ),
         ))
     if charts.lines:
-        figure.data[0].name = IQR_LEGEND
+        # A legend entry with no data: it explains every band at once.
+        figure.add_trace(go.Scatter(
+            x=[None], y=[None], mode="lines", name=IQR_LEGEND, hoverinfo="skip",
+            line=dict(color=translucent("#607d8b", 0.35), width=10),
+        ))
     add_failures(figure, charts)
     for step in charts.steps:
         figure.add_trace(go.Scatter(

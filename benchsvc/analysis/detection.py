@@ -100,10 +100,20 @@ class ChangePoint:
 
 @dataclass(frozen=True)
 class NightTest:
-    """The newest night's test in its series: the p-value, and the step it confirms if any."""
+    """The newest night's test in its series: the p-value, and the step it confirms if any.
+
+    `looks` is how many nights the series has been tested at its current level (up to
+    `window`): each was a chance for noise to look like a step.
+    """
 
     p_value: float
     step: ChangePoint | None
+    looks: int = 1
+
+    @property
+    def watched_p_value(self) -> float:
+        """The p-value corrected (Bonferroni) for the nights this level has been tested."""
+        return min(1.0, self.p_value * self.looks)
 
 
 def trimmed_mean(samples: Sequence[float], trim: float = TRIM) -> float:
@@ -225,12 +235,20 @@ def latest_test(
     levels = levels_of(observations)
     points, segment_start = replay(levels, settings)
     if points and points[-1].detected_index == len(levels) - 1:
-        return NightTest(points[-1].p_value, points[-1])
+        step = points[-1]
+        previous_start = points[-2].index if len(points) > 1 else 0
+        return NightTest(step.p_value, step, looks_at(step.index, previous_start, settings))
     start = len(levels) - settings.confirm_nights
     if start - segment_start < settings.min_history:
         return None
     baseline = Baseline.of(levels[max(segment_start, start - settings.window) : start], settings)
-    return NightTest(baseline.p_value(baseline.t_of_mean(levels[start:])), None)
+    return NightTest(
+        baseline.p_value(baseline.t_of_mean(levels[start:])), None, looks_at(start, segment_start, settings)
+    )
+
+
+def looks_at(start: int, segment_start: int, settings: DetectionSettings) -> int:
+    return max(1, min(settings.window, start - segment_start - settings.min_history + 1))
 
 
 def recovery(
