@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from benchsvc.analysis import change_points
 from benchsvc.analysis.comparison import compare_runs
 from benchsvc.analysis.speedup import speedups, thin
-from benchsvc.api.downsampling import downsample
+from benchsvc.analysis.downsampling import downsample
 from benchsvc.domain import RunDocument, Software, Status
 from benchsvc.models import natural_key
 from benchsvc.storage import RunFilter, SeriesPoint, SeriesQuery, get_run, list_machines, list_runs, series
@@ -76,16 +76,13 @@ def series_charts(session: Session, query: SeriesQuery, max_points: int = DEFAUL
     def name(key: LineKey) -> str:
         return line_name(key, styles, several_machines)
 
-    shown = downsample(points, max_points) if len(points) > max_points else None
-    software = software_by_run(session, {p.run_id for p in (shown or points)})
+    shown = downsample(points, max_points) if len(points) > max_points else [(p, 1) for p in points]
+    software = software_by_run(session, {p.run_id for p, _ in shown})
     chart_lines = []
     for key in sorted(lines, key=lambda k: (k.backend, k.threads, styles[k.machine].hostname if k.machine in styles
                                             else k.machine)):
-        if shown is None:
-            drawn = [chart_point(p, p.commit_sha, 1, software) for p in lines[key]]
-        else:
-            drawn = [chart_point(p, p.commit, p.runs, software) for p in shown
-                     if LineKey(p.machine, p.backend, p.threads) == key]
+        drawn = [chart_point(p, runs, software) for p, runs in shown
+                 if LineKey(p.machine, p.backend, p.threads) == key]
         chart_lines.append(Line(name=name(key), backend=key.backend, threads=key.threads, points=drawn,
                                 machine=styles.get(key.machine)))
     steps = [
@@ -123,11 +120,11 @@ def empty_notes(query: SeriesQuery, lines: list[Line], styles: dict[str, Machine
             for backend in backends if backend not in drawn]
 
 
-def chart_point(point, commit: str | None, runs: int, software: dict[str, Software]) -> ChartPoint:
+def chart_point(point: SeriesPoint, runs: int, software: dict[str, Software]) -> ChartPoint:
     return ChartPoint(
-        point.created_at, point.median, point.q1, point.q3, commit, versions_label(software.get(point.run_id)), runs,
-        compile_seconds=getattr(point, "compile_seconds", None),
-        peak_memory_bytes=getattr(point, "peak_memory_bytes", None),
+        point.created_at, point.median, point.q1, point.q3, point.commit_sha,
+        versions_label(software.get(point.run_id)), runs,
+        compile_seconds=point.compile_seconds, peak_memory_bytes=point.peak_memory_bytes,
     )
 
 

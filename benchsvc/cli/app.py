@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from benchsvc.cli import agent, db, history, post, report, run, schedule, serve, token, tune
+from benchsvc.cli import agent, db, history, post, regressions, report, run, schedule, serve, token, tune
 
 app = typer.Typer(
     name="benchsvc",
@@ -23,6 +23,7 @@ app.command("post")(post.post)
 app.command("schedule")(schedule.schedule)
 app.command("agent")(agent.agent)
 app.command("tune")(tune.tune)
+app.add_typer(regressions.app, name="regressions")
 
 
 def main() -> None:
