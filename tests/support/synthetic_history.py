@@ -37,6 +37,18 @@ class InjectedStep:
 
 
 @dataclass(frozen=True)
+class InjectedFailure:
+    """One night where a case did not produce a rate: failed, invalid or degraded, with its reason."""
+
+    model: str
+    backend: str
+    threads: int
+    night: int
+    status: Status
+    reason: str
+
+
+@dataclass(frozen=True)
 class HistoryPlan:
     nights: int = 100
     models: Sequence[str] = tuple(JIT_RATE)
@@ -46,6 +58,8 @@ class HistoryPlan:
     steps: Sequence[InjectedStep] = field(default_factory=lambda: default_steps())
     start: datetime = datetime(2026, 1, 1, 2, 0, tzinfo=timezone.utc)
     seed: int = 7
+    machine: Machine | None = None
+    failures: Sequence[InjectedFailure] = ()
 
 
 def default_steps(nights: int = 100) -> list[InjectedStep]:
@@ -72,14 +86,16 @@ def generate_history(plan: HistoryPlan = HistoryPlan()) -> Iterator[RunDocument]
         for model in plan.models for backend in plan.backends for threads in plan.threads
     }
     for night in range(plan.nights):
+        failed = {(f.model, f.backend, f.threads): f for f in plan.failures if f.night == night}
         results = [
-            result(model, backend, threads, nights_by_case[model, backend, threads][night].samples)
-            for model, backend, threads in nights_by_case
+            failure_result(failed[case]) if case in failed
+            else result(*case, nights_by_case[case][night].samples)
+            for case in nights_by_case
         ]
         yield RunDocument(
             run_id=uuid.UUID(int=int(rng.integers(0, 2**62)) * 2**64 + night),
             created_at=plan.start + timedelta(days=night),
-            machine=MACHINE,
+            machine=plan.machine or MACHINE,
             software=software(night, plan.nights),
             commit=Commit(repo="https://example.org/benchsvc.git", sha=f"{rng.integers(0, 2**40):010x}", branch="main"),
             results=results,
@@ -104,6 +120,13 @@ def result(model: str, backend: str, threads: int, samples: Sequence[float]) -> 
     return Result(
         model=model, backend=backend, batch_size=1, image_size=224, threads=threads, status=Status.OK,
         samples=list(samples), calls_per_sample=10, warmup_calls=3, summary=summary(samples),
+    )
+
+
+def failure_result(failure: InjectedFailure) -> Result:
+    return Result(
+        model=failure.model, backend=failure.backend, batch_size=1, image_size=224, threads=failure.threads,
+        status=failure.status, error=failure.reason,
     )
 
 

@@ -46,8 +46,12 @@ def series_view(
     until: TimeText = None,
 ) -> str:
     since_moment, until_moment = time_bound("since", since), time_bound("until", until)
-    latest = list_runs(session, RunFilter(), limit=1)
-    cases = latest[0].results if latest else []
+    machines = list_machines(session)
+    # What each machine measured last: a machine that runs fewer models must not hide the others.
+    cases = [
+        result for machine, _, _ in machines
+        for run in list_runs(session, RunFilter(machine=machine.fingerprint), limit=1) for result in run.results
+    ]
     models = sorted({result.model for result in cases}, key=natural_key) or ["resnet18"]
     chosen = model or models[0]
     query = SeriesQuery(
@@ -56,7 +60,7 @@ def series_view(
     )
     filters = SeriesFilters(
         models=models,
-        machines=[Choice(m.fingerprint, m.hostname) for m, _, _ in list_machines(session)],
+        machines=[Choice(m.fingerprint, m.hostname) for m, _, _ in machines],
         threads=sorted({result.threads for result in cases}),
         batch_sizes=sorted({result.batch_size for result in cases}),
         model=chosen, machine=query.machine, thread_count=query.threads, batch_size=query.batch_size,
