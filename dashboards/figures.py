@@ -146,10 +146,15 @@ def has_measure(charts: SeriesCharts, value: Callable[[ChartPoint], float | None
 def speedup_figure(charts: SeriesCharts) -> go.Figure:
     figure = go.Figure()
     for line in charts.speedups:
-        figure.add_trace(go.Scatter(x=line.times, y=line.ratios, mode="lines", name=line.name,
-                                    hovertemplate="%{x|%Y-%m-%d}<br>%{y:.3f}x<extra>" + line.name + "</extra>"))
+        colour = line.machine.colour if line.machine else DEFAULT_COLOUR
+        figure.add_trace(go.Scatter(
+            x=line.times, y=line.ratios, mode="lines+markers", name=line.name, marker=dict(size=4, color=colour),
+            line=dict(color=colour, dash=BACKEND_DASH.get(line.backend, "longdash")),
+            hovertemplate="%{x|%Y-%m-%d}<br>%{y:.3f}x jit<extra>" + line.name + "</extra>",
+        ))
     figure.add_hline(y=1.0, line=dict(color="black", width=1, dash="dash"))
-    figure.update_layout(title=f"{charts.model}: TVM / JIT speedup", yaxis_title="speedup (x)", **LAYOUT)
+    figure.update_layout(title=f"{charts.model}: speed over jit (median of per-round paired ratios)",
+                         yaxis_title="x jit", **LAYOUT)
     return figure
 
 

@@ -64,9 +64,13 @@ class FailureMark:
 
 @dataclass(frozen=True)
 class SpeedupLine:
+    """A backend's paired speed over jit (ratio_to_jit) night by night."""
+
     name: str
     times: list[datetime]
     ratios: list[float]
+    machine: MachineStyle | None = None
+    backend: str = "tvm"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from benchsvc.analysis import change_points
 from benchsvc.analysis.comparison import compare_runs
-from benchsvc.analysis.speedup import speedups, thin
+from benchsvc.analysis.speedup import thin
 from benchsvc.analysis.downsampling import downsample
 from benchsvc.domain import RunDocument, Software, Status
 from benchsvc.models import natural_key
@@ -91,9 +91,11 @@ def series_charts(session: Session, query: SeriesQuery, max_points: int = DEFAUL
     ]
     per_line = max(1, max_points // max(1, len(lines)))
     ratio_lines = [
-        SpeedupLine(f"{threads} thread{'s' if threads > 1 else ''}", [t for t, _ in thinned], [r for _, r in thinned])
-        for threads, ratios in speedups(points).items()
-        for thinned in [thin(ratios, per_line)]
+        SpeedupLine(name(key), [t for t, _ in thinned], [r for _, r in thinned], styles.get(key.machine), key.backend)
+        for key in sorted(lines, key=lambda k: (k.backend, k.threads, k.machine))
+        for thinned in [thin([(p.created_at, p.ratio_to_jit) for p in lines[key] if p.ratio_to_jit is not None],
+                             per_line)]
+        if key.backend != "jit" and thinned
     ]
     marks = [
         FailureMark(f.created_at, name(LineKey(f.machine, f.backend, f.threads)), f.status, f.reason,
@@ -124,7 +126,7 @@ def chart_point(point: SeriesPoint, runs: int, software: dict[str, Software]) ->
     return ChartPoint(
         point.created_at, point.median, point.q1, point.q3, point.commit_sha,
         versions_label(software.get(point.run_id)), runs,
-        compile_seconds=point.compile_seconds, peak_memory_bytes=point.peak_memory_bytes,
+        compile_seconds=point.compile_seconds, peak_memory_bytes=point.peak_memory_bytes, noisy=point.noisy,
     )
 
 
@@ -169,7 +171,8 @@ def overview_row(model: str, threads: int, points: list[SeriesPoint], latest_run
         if now:
             rates[backend] = now[0]
             week_change[backend] = now[0] / median(before) - 1.0 if before else None
-    speedup = rates["tvm"] / rates["jit"] if "tvm" in rates and rates.get("jit") else None
+    # The paired ratio measured in the run itself, not a ratio of two medians.
+    speedup = next((p.ratio_to_jit for p in points if p.backend == "tvm" and p.run_id == latest_run), None)
     return OverviewRow(model=model, threads=threads, rates=rates, week_change=week_change, speedup=speedup)
 
 

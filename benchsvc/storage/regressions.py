@@ -175,11 +175,16 @@ class OpenRegression:
 
 
 def recent_nights(session: Session, history_key: str, limit: int) -> list[NightOfSeries]:
-    """The newest `limit` successful results of one series, oldest first."""
+    """The newest `limit` successful results of one series, oldest first, noisy ones left out.
+
+    A result timed under interference says nothing about the code: it neither confirms a
+    step nor shifts the baseline, so noisy results alone can never raise a regression.
+    """
     statement = (
         select(RunRow.id, RunRow.run_id, RunRow.created_at, ResultRow.median, ResultRow.samples)
         .join(RunRow, ResultRow.run_pk == RunRow.id)
-        .where(ResultRow.history_key == history_key, ResultRow.status == "ok", ResultRow.median.is_not(None))
+        .where(ResultRow.history_key == history_key, ResultRow.status == "ok", ResultRow.median.is_not(None),
+               ResultRow.noisy.is_(False))
         .order_by(RunRow.created_at.desc(), RunRow.id.desc())
         .limit(limit)
     )

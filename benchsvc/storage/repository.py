@@ -57,6 +57,9 @@ class SeriesPoint:
     samples: list[float]
     compile_seconds: float | None = None
     peak_memory_bytes: int | None = None
+    noisy: bool = False
+    # This result's paired speed over jit in the same run (median of per-round ratios).
+    ratio_to_jit: float | None = None
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,8 @@ def series(session: Session, query: SeriesQuery) -> list[SeriesPoint]:
             samples=list(row.samples or []),
             compile_seconds=row.compile_seconds,
             peak_memory_bytes=row.peak_memory_bytes,
+            noisy=bool(row.noisy),
+            ratio_to_jit=row.ratio_median,
         )
         for row, run_id, created_at, commit_sha, fingerprint in session.execute(statement)
     ]

@@ -1,7 +1,7 @@
 """regression lifecycle: recovery, the last good run, the noise level, and who changed what
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-29
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

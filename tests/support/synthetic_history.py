@@ -13,8 +13,9 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from tests.support.synthetic import NoiseModel, noisy_nights, step_levels
+from benchsvc.analysis.paired import paired_ratio
 from benchsvc.domain import Commit, Machine, Result, RunDocument, Software, Status, Summary
+from tests.support.synthetic import NoiseModel, noisy_nights, step_levels
 
 # it/s of TorchScript at batch 1 on 2 threads, roughly as measured on our machines;
 # the others scale with their GFLOPs.
@@ -60,6 +61,8 @@ class HistoryPlan:
     seed: int = 7
     machine: Machine | None = None
     failures: Sequence[InjectedFailure] = ()
+    # Nights whose results are all marked noisy (timed under interference).
+    noisy: Sequence[int] = ()
 
 
 def default_steps(nights: int = 100) -> list[InjectedStep]:
@@ -87,9 +90,10 @@ def generate_history(plan: HistoryPlan = HistoryPlan()) -> Iterator[RunDocument]
     }
     for night in range(plan.nights):
         failed = {(f.model, f.backend, f.threads): f for f in plan.failures if f.night == night}
+        samples = {case: nights_by_case[case][night].samples for case in nights_by_case}
         results = [
             failure_result(failed[case]) if case in failed
-            else result(*case, nights_by_case[case][night].samples)
+            else result(*case, samples[case], samples.get((case[0], "jit", case[2])), noisy=night in plan.noisy)
             for case in nights_by_case
         ]
         yield RunDocument(
@@ -116,10 +120,16 @@ def software(night: int, nights: int) -> Software:
     return Software(python="3.11.9", torch="2.14.1", torchvision="0.29.1", tvm=tvm, benchsvc="0.1.0")
 
 
-def result(model: str, backend: str, threads: int, samples: Sequence[float]) -> Result:
+def result(
+    model: str, backend: str, threads: int, samples: Sequence[float], jit_samples: Sequence[float] | None = None,
+    *, noisy: bool = False,
+) -> Result:
+    # Samples of one night are taken in the same rounds as jit's, as `benchsvc run` does.
+    ratio = paired_ratio(samples, jit_samples) if backend != "jit" and jit_samples else None
     return Result(
         model=model, backend=backend, batch_size=1, image_size=224, threads=threads, status=Status.OK,
-        samples=list(samples), calls_per_sample=10, warmup_calls=3, summary=summary(samples),
+        samples=list(samples), calls_per_sample=10, warmup_calls=3, summary=summary(samples), ratio_to_jit=ratio,
+        noisy=noisy,
     )
 
 

@@ -140,6 +140,16 @@ def test_a_series_that_comes_back_is_closed_as_recovered_and_a_later_drop_opens_
     assert second["started_run_id"] in [str(document.run_id) for document in history[32:35]]
 
 
+def test_a_drop_seen_only_in_noisy_results_raises_nothing(database_url, client):
+    # Given the same 10% drop, but every night from the drop on timed under interference (noisy)
+    stored(database_url, HistoryPlan(
+        nights=18, models=("resnet18",), backends=("tvm",), threads=(2,),
+        steps=[InjectedStep("resnet18", "tvm", 2, 14, -0.10)], noisy=range(14, 18),
+    ))
+    # Then no regression is opened
+    assert client.get("/api/v1/regressions").json() == []
+
+
 def test_a_run_posted_through_the_api_detects_the_same_drop(client, database_url):
     headers = {**bearer(write_token(database_url)), "Content-Type": "application/json"}
     for document in generate_history(PLAN):

@@ -31,6 +31,7 @@ PLAN = HistoryPlan(
     steps=[InjectedStep("resnet18", "tvm", 2, 25, -0.10)],
     failures=[InjectedFailure("resnet18", "tvm", 2, 30, Status.INVALID,
                               "output differs from eager: max abs diff 0.2 > tolerance 0.001")],
+    noisy=(10,),
 )
 # bench-02: jit only, resnet18 only; its latest night has a crash.
 SECOND_MACHINE = Machine(

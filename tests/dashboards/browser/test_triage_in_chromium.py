@@ -38,7 +38,7 @@ def test_home_lists_every_machine_with_its_colour_and_the_failing_one_first(brow
     assert console_errors(browser) == []
 
 
-def test_a_machine_has_the_same_colour_on_the_series_chart_as_on_the_home_page(browser, dashboard_url):
+def test_a_machine_has_the_same_colour_on_every_chart_as_on_the_home_page(browser, dashboard_url):
     open_page(browser, f"{dashboard_url}/", "overview-chart")
     home = {row.get_attribute("data-hostname"): row.get_attribute("data-colour")
             for row in browser.find_elements(By.CSS_SELECTOR, "#machines tr.machine")}
@@ -49,6 +49,8 @@ def test_a_machine_has_the_same_colour_on_the_series_chart_as_on_the_home_page(b
     assert lines["jit 2 threads @bench-01"] == home["bench-01"]
     assert lines["jit 2 threads @bench-02"] == home["bench-02"]
     assert lines["tvm 2 threads @bench-01"] == home["bench-01"]
+    speedups = {t["name"]: t["colour"] for t in drawn_traces(browser, "speedup-chart")}
+    assert speedups["tvm 2 threads @bench-01"] == home["bench-01"]
 
 
 def test_failed_and_invalid_nights_are_marked_with_their_reason(browser, artifacts, dashboard_url):
@@ -66,6 +68,17 @@ def test_failed_and_invalid_nights_are_marked_with_their_reason(browser, artifac
     )
     assert "customdata[2]" in hover
     assert console_errors(browser) == []
+
+
+def test_noisy_nights_are_drawn_hollow(browser, dashboard_url):
+    # Given night 10 of bench-01 timed under interference
+    open_page(browser, f"{dashboard_url}/series?model=resnet50", "rate-chart")
+    symbols = browser.execute_script(
+        "return Array.from(document.getElementById('rate-chart').data.find(t => t.name === 'jit 2 threads')"
+        ".marker.symbol);"
+    )
+    # Then that night's marker, and only that one, is hollow
+    assert [index for index, symbol in enumerate(symbols) if symbol.endswith("-open")] == [10]
 
 
 def test_an_empty_chart_says_why(browser, dashboard_url):
