@@ -1,6 +1,6 @@
 """Generate a long benchmark history through the real ingest path, then time each dashboard page.
 
-    .venv/bin/python benchmarks/dashboard_history.py --database-url sqlite:///history.sqlite3 [--nights 100]
+    .venv/bin/python -m benchmarks.dashboard_history --database-url sqlite:///history.sqlite3 [--nights 100]
 
 Default plan: 100 nights x 7 models x 2 backends (jit, tvm) x 2 thread counts, one
 machine, 2% noise and four injected steps (benchsvc/analysis/synthetic_history.py).
@@ -17,10 +17,10 @@ import time
 
 from fastapi.testclient import TestClient
 
-from benchsvc.analysis.synthetic_history import HistoryPlan, default_steps, generate_history
 from benchsvc.api.app import create_app
 from benchsvc.config import Settings
 from benchsvc.storage import RunFilter, list_runs, make_engine, store, transaction, upgrade
+from tests.support.synthetic_history import HistoryPlan, default_steps, generate_history
 
 PAGES = (
     "/",

@@ -4,7 +4,7 @@
       .venv/bin/benchsvc run --model resnet18 --backends jit --image-size 112 --repeat 10 \\
           --min-sample-time 0.1 --database-url sqlite:///real-series.sqlite3
     done
-    .venv/bin/python benchmarks/real_series_eval.py --database-url sqlite:///real-series.sqlite3
+    .venv/bin/python -m benchmarks.real_series_eval --database-url sqlite:///real-series.sqlite3
 
 Nothing changed between those runs, so every change point found is a false alarm. The script
 also measures the noise the synthetic evaluation assumes (within-run CoV, night-to-night drift)
@@ -17,8 +17,8 @@ import argparse
 from statistics import median, pstdev
 
 from benchsvc.analysis.detection import DEFAULT_SETTINGS, change_points
-from benchsvc.analysis.synthetic import Night
 from benchsvc.storage import SeriesQuery, make_engine, series, transaction
+from tests.support.synthetic import Night
 
 DROP = 0.05
 

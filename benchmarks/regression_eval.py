@@ -17,8 +17,8 @@ import itertools
 from dataclasses import replace
 
 from benchsvc.analysis.detection import DEFAULT_SETTINGS, DetectionSettings
-from benchsvc.analysis.evaluation import Evaluation, LabelledCase, evaluate
-from benchsvc.analysis.synthetic import NoiseModel
+from tests.support.evaluation import Evaluation, LabelledCase, evaluate
+from tests.support.synthetic import NoiseModel
 
 COVS = (0.01, 0.02, 0.03, 0.05)
 STEPS = (0.0, -0.02, 0.02, -0.05, 0.05, -0.10, 0.10, -0.20, 0.20)

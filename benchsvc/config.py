@@ -45,10 +45,13 @@ class Settings(BaseSettings):
     token: str | None = None
 
     # Regression detection (benchsvc/analysis/detection.py; defaults measured in docs/dashboard.md).
-    regression_alpha: float = Field(default=3e-4, gt=0, lt=1)
+    regression_alpha: float = Field(default=5e-4, gt=0, lt=1)
     regression_min_change: float = Field(default=0.02, ge=0)
     # New regressions are POSTed here as JSON when set.
     webhook_url: str | None = None
+    # The web address of the measured repository (https://github.com/org/repo): commit ids
+    # on the dashboard become links to <url>/commit/<sha> and ranges to <url>/compare/<a>...<b>.
+    repository_url: str | None = None
 
     @property
     def effective_database_url(self) -> str:

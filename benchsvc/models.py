@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,3 +84,8 @@ def example_inputs(shape: InputShape, seed: int = SEED) -> tuple[torch.Tensor]:
     generator = torch.Generator().manual_seed(seed)
     image = torch.randn(shape.batch_size, 3, shape.image_size, shape.image_size, generator=generator)
     return (image,)
+
+
+def natural_key(name: str) -> tuple:
+    """Sorts model names as people count: resnet18 < resnet34 < resnet50 < resnet101 < resnet152."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from benchsvc.analysis import DetectionSettings
 from benchsvc.config import Settings, get_settings
+from benchsvc.detect import detect_regressions
 from benchsvc.domain import RunDocument
-from benchsvc.storage.regressions import Regression, record_regressions
+from benchsvc.storage.regressions import Regression, RegressionState
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 5.0
@@ -29,9 +30,10 @@ def detection_settings(settings: Settings) -> DetectionSettings:
 
 
 def watch_run(session: Session, document: RunDocument, settings: Settings | None = None) -> list[Regression]:
-    """The ingest hook: detect regressions this saved run confirms; post them once committed."""
+    """The ingest hook: detect regressions this saved run confirms; post the new ones once committed."""
     settings = settings or get_settings()
-    found = record_regressions(session, document, detection_settings(settings))
+    changed = detect_regressions(session, document.run_id, detection_settings(settings))
+    found = [regression for regression in changed if regression.state is RegressionState.NEW]
     if found and settings.webhook_url:
         url = settings.webhook_url
         # Only after commit: a rolled-back ingest must not announce a regression that is not stored.

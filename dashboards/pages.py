@@ -6,15 +6,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
-from dashboards.figures import comparison_figure, overview_figure, rate_figure, speedup_figure
-from dashboards.inputs import ComparedResult, Overview, SeriesCharts
+from dashboards.figures import (
+    IQR_LEGEND, compile_figure, comparison_figure, has_measure, memory_figure, overview_figure, rate_figure,
+    speedup_figure,
+)
+from dashboards.inputs import ComparedResult, Overview, RegressionView, SeriesCharts
 
 PLOTLY_URL = "/static/plotly.min.js"
+# Scripts the pages load from the server: no inline script, so a strict Content-Security-Policy holds.
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_URL = "/static/dashboard"
+CONFIDENCE_MEANING = (
+    "Confidence is 1 - q, where q is the Benjamini-Hochberg adjusted p-value of this test among all the tests "
+    "made together ({scope}): of all changes shown with confidence 0.99 or more, at most 1% are expected to be "
+    "noise."
+)
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True}
 
 
@@ -38,6 +50,7 @@ class SeriesFilters:
     batch_size: int | None
     since: str | None
     until: str | None
+    max_points: int | None = None
 
 
 @lru_cache(maxsize=1)
@@ -55,18 +68,38 @@ def figure_html(figure: go.Figure, div_id: str) -> str:
     return figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=FIGURE_CONFIG)
 
 
+def static_file(name: str) -> Path | None:
+    """A file of dashboards/static by its bare name; None for anything else."""
+    found = STATIC_DIR / name
+    return found if "/" not in name and found.is_file() else None
+
+
 def home_page(overview: Overview, regressions: Sequence[object]) -> str:
+    has_speedups = any(row.speedup is not None for night in overview.machines for row in night.rows)
     return environment().get_template("home.html").render(
         plotly_url=PLOTLY_URL, overview=overview, regressions=regressions,
-        chart=figure_html(overview_figure(overview.rows), "overview-chart") if overview.rows else None,
+        confidence_meaning=CONFIDENCE_MEANING.format(scope="every series measured on the same night"),
+        chart=figure_html(overview_figure(overview.machines), "overview-chart") if has_speedups else None,
     )
+
+
+def series_figures(charts: SeriesCharts) -> dict[str, str | None]:
+    """Every chart a series has data for; a chart without data is left out, the notes say why."""
+    if not charts.lines and not charts.failures:
+        return {"rate_chart": None, "speedup_chart": None, "compile_chart": None, "memory_chart": None}
+    return {
+        "rate_chart": figure_html(rate_figure(charts), "rate-chart"),
+        "speedup_chart": figure_html(speedup_figure(charts), "speedup-chart") if charts.speedups else None,
+        "compile_chart": figure_html(compile_figure(charts), "compile-chart")
+        if has_measure(charts, lambda p: p.compile_seconds) else None,
+        "memory_chart": figure_html(memory_figure(charts), "memory-chart")
+        if has_measure(charts, lambda p: p.peak_memory_bytes) else None,
+    }
 
 
 def series_page(charts: SeriesCharts, filters: SeriesFilters) -> str:
     return environment().get_template("series.html").render(
-        plotly_url=PLOTLY_URL, charts=charts, filters=filters,
-        rate_chart=figure_html(rate_figure(charts), "rate-chart"),
-        speedup_chart=figure_html(speedup_figure(charts), "speedup-chart") if charts.speedups else None,
+        plotly_url=PLOTLY_URL, charts=charts, filters=filters, iqr_legend=IQR_LEGEND, **series_figures(charts),
     )
 
 
@@ -74,8 +107,25 @@ def compare_page(
     runs: Sequence[Choice], baseline: str | None, contender: str | None, results: Sequence[ComparedResult]
 ) -> str:
     return environment().get_template("compare.html").render(
-        plotly_url=PLOTLY_URL, runs=runs, baseline=baseline, contender=contender, results=results,
+        plotly_url=PLOTLY_URL, static_url=STATIC_URL, runs=runs, baseline=baseline, contender=contender,
+        results=results, confidence_meaning=CONFIDENCE_MEANING.format(scope="every result the two runs share"),
         chart=figure_html(comparison_figure(list(results)), "compare-chart") if results else None,
+    )
+
+
+def regression_page(view: RegressionView) -> str:
+    return environment().get_template("regression.html").render(
+        plotly_url=PLOTLY_URL, static_url=STATIC_URL, view=view, r=view.regression, iqr_legend=IQR_LEGEND,
+        confidence_meaning=CONFIDENCE_MEANING.format(scope="every series measured on the same night"),
+        compare_meaning=CONFIDENCE_MEANING.format(scope="every result the two runs share"),
+        **series_figures(view.charts),
+    )
+
+
+def regressions_page(regressions: Sequence[object], state: str | None, states: Sequence[str]) -> str:
+    return environment().get_template("regressions.html").render(
+        plotly_url=None, regressions=regressions, state=state, states=states,
+        confidence_meaning=CONFIDENCE_MEANING.format(scope="every series measured on the same night"),
     )
 
 

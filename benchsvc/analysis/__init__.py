@@ -1,4 +1,4 @@
-"""Pure functions over stored series: change points, significance, downsampling for charts."""
+"""Pure functions over stored series: change points, recoveries, significance, comparisons."""
 
 from benchsvc.analysis.detection import (
     DEFAULT_SETTINGS,
@@ -7,7 +7,10 @@ from benchsvc.analysis.detection import (
     Direction,
     Observation,
     change_points,
+    NightTest,
     latest_change,
+    latest_test,
+    recovery,
 )
 from benchsvc.analysis.significance import Assessment, assess_latest
 
@@ -20,5 +23,8 @@ __all__ = [
     "Observation",
     "assess_latest",
     "change_points",
+    "NightTest",
     "latest_change",
+    "latest_test",
+    "recovery",
 ]

@@ -1,13 +1,16 @@
 """Change points in a benchmark series: a sustained step is reported once, where it began.
 
-The detector replays the series night by night, as the service sees it. A step is
+The detector replays the series night by night, as the service sees it. Each night is
+summarised by its level: the 20%-trimmed mean of its samples (as robust to a slow sample
+as the median, and less noisy), or its median when no samples are at hand. A step is
 confirmed when `confirm_nights` consecutive nights all sit on the same side of the
 baseline (up to `window` previous nights of the current level, outlying nights set
-aside), each beyond `z_each` baseline standard deviations and agreeing with each other on
-the new level, and their mean differs from the baseline's in a t-test at level
-`alpha`. Requiring every confirming night to deviate, consistently, keeps a single
-disturbed night (a noisy neighbour) from raising an alarm;
-the t-test's degrees of freedom make short histories judge more strictly; the size
+aside), each beyond `z_each` baseline standard deviations, and their mean differs from
+the baseline's in a one-sided t-test at level `alpha`. When the confirming nights disagree by more
+than `max_disagreement` standard deviations (one of them disturbed as a whole, by a
+noisy neighbour), each must stand beyond `z_strong` on its own: a disturbed night beside
+a slightly low one is not a step, a disturbed night beside a clearly low one is.
+The t-test's degrees of freedom make short histories judge more strictly; the size
 floor `min_change` keeps clear but irrelevant wiggles out. After a step the baseline
 restarts at the new level, so one drop yields one change point. Defaults come from
 benchmarks/regression_eval.py (see docs/dashboard.md).
@@ -17,10 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from math import fsum, sqrt
 from statistics import median
-from enum import StrEnum
 from typing import Protocol
 
 from scipy import stats
@@ -29,10 +32,11 @@ from scipy import stats
 # its mean and spread: a disturbed night must not mask or fake a step.
 OUTLIER_CUT = 3.5
 MAD_TO_SIGMA = 1.4826
+TRIM = 0.2
 
 
 class Observation(Protocol):
-    """One night of a series, as far as step detection needs it: its median rate."""
+    """One night of a series, as far as step detection needs it: its median rate (and samples)."""
 
     @property
     def median(self) -> float: ...
@@ -48,15 +52,21 @@ class DetectionSettings:
     window: int = 30
     min_history: int = 10
     confirm_nights: int = 2
-    alpha: float = 3e-4
+    # One-sided: the chance that noise alone confirms a step in a given direction on a night.
+    alpha: float = 5e-4
     z_each: float = 2.0
     # The confirming nights must agree on the new level (in baseline standard
-    # deviations): one disturbed night beside one slightly low night is not a step.
+    # deviations) unless each is far out on its own (z_strong).
     max_disagreement: float = 4.0
+    z_strong: float = 4.0
     min_change: float = 0.02
     # A relative floor on the noise scale: a perfectly quiet baseline must not turn
     # every 0.1% wobble into a huge t.
     noise_floor: float = 0.003
+    # A regression has recovered once `confirm_nights` consecutive nights are back
+    # above the midpoint of the drop and within this many standard deviations of the
+    # level before it (or faster).
+    z_recover: float = 3.0
 
 
 DEFAULT_SETTINGS = DetectionSettings()
@@ -68,17 +78,58 @@ class ChangePoint:
     detected_index: int
     before: float
     after: float
+    # The night-to-night standard deviation of the baseline, in the series' unit.
+    noise: float
     t: float
-    confidence: float
+    p_value: float
+
+    @property
+    def confidence(self) -> float:
+        """1 - p for this series alone; across series, see benchsvc.analysis.multiple_testing."""
+        return 1.0 - self.p_value
 
     @property
     def change(self) -> float:
-        """Relative change of the median rate; negative means slower."""
+        """Relative change of the rate; negative means slower."""
         return self.after / self.before - 1.0
 
     @property
     def direction(self) -> Direction:
         return Direction.SLOWER if self.after < self.before else Direction.FASTER
+
+
+@dataclass(frozen=True)
+class NightTest:
+    """The newest night's test in its series: the p-value, and the step it confirms if any.
+
+    `looks` is how many nights the series has been tested at its current level (up to
+    `window`): each was a chance for noise to look like a step.
+    """
+
+    p_value: float
+    step: ChangePoint | None
+    looks: int = 1
+
+    @property
+    def watched_p_value(self) -> float:
+        """The p-value corrected (Bonferroni) for the nights this level has been tested."""
+        return min(1.0, self.p_value * self.looks)
+
+
+def trimmed_mean(samples: Sequence[float], trim: float = TRIM) -> float:
+    ordered = sorted(samples)
+    cut = int(len(ordered) * trim)
+    kept = ordered[cut : len(ordered) - cut] or ordered
+    return fsum(kept) / len(kept)
+
+
+def level_of(observation: Observation) -> float:
+    samples = getattr(observation, "samples", None)
+    return trimmed_mean(samples) if samples else float(observation.median)
+
+
+def levels_of(observations: Sequence[Observation]) -> list[float]:
+    return [level_of(observation) for observation in observations]
 
 
 @dataclass(frozen=True)
@@ -108,19 +159,24 @@ class Baseline:
         return mean_deviation / sqrt(1.0 / len(levels) + 1.0 / self.size)
 
     def p_value(self, t: float) -> float:
-        return float(2.0 * stats.t.sf(abs(t), max(self.size - 1, 1)))
+        """One-sided, in the direction the levels moved."""
+        return float(stats.t.sf(abs(t), max(self.size - 1, 1)))
 
 
 @lru_cache(maxsize=512)
 def critical_t(alpha: float, degrees_of_freedom: int) -> float:
-    return float(stats.t.isf(alpha / 2.0, degrees_of_freedom))
+    return float(stats.t.isf(alpha, degrees_of_freedom))
 
 
 def change_points(
     observations: Sequence[Observation], settings: DetectionSettings = DEFAULT_SETTINGS
 ) -> list[ChangePoint]:
     """Every confirmed step in the series, oldest first."""
-    levels = [float(observation.median) for observation in observations]
+    return replay(levels_of(observations), settings)[0]
+
+
+def replay(levels: list[float], settings: DetectionSettings) -> tuple[list[ChangePoint], int]:
+    """The confirmed steps, and where the current level (the last segment) begins."""
     found: list[ChangePoint] = []
     segment_start = 0
     for last in range(len(levels)):
@@ -131,7 +187,7 @@ def change_points(
         if point is not None:
             found.append(point)
             segment_start = point.index
-    return found
+    return found, segment_start
 
 
 def confirmed_step(
@@ -141,23 +197,22 @@ def confirmed_step(
     recent = levels[start : last + 1]
     deviations = baseline.deviations(recent)
     same_side = all(d > 0 for d in deviations) or all(d < 0 for d in deviations)
-    if not same_side or min(abs(d) for d in deviations) < settings.z_each:
+    weakest = min(abs(d) for d in deviations)
+    if not same_side or weakest < settings.z_each:
         return None
-    if max(deviations) - min(deviations) > settings.max_disagreement:
+    if max(deviations) - min(deviations) > settings.max_disagreement and weakest < settings.z_strong:
         return None
     t = baseline.t_of_mean(recent)
     if abs(t) < critical_t(settings.alpha, max(baseline.size - 1, 1)):
         return None
-    after = median(recent)
+    # One disturbed confirming night must not deepen the step: take the night nearest the baseline.
+    disagree = max(deviations) - min(deviations) > settings.max_disagreement
+    after = min(recent, key=lambda level: abs(level - baseline.center)) if disagree else median(recent)
     if abs(after / baseline.center - 1.0) < settings.min_change:
         return None
     return ChangePoint(
-        index=start,
-        detected_index=last,
-        before=baseline.center,
-        after=after,
-        t=t,
-        confidence=1.0 - baseline.p_value(t),
+        index=start, detected_index=last, before=baseline.center, after=after, noise=baseline.scale,
+        t=t, p_value=baseline.p_value(t),
     )
 
 
@@ -165,7 +220,55 @@ def latest_change(
     observations: Sequence[Observation], settings: DetectionSettings = DEFAULT_SETTINGS
 ) -> ChangePoint | None:
     """The change point that the newest observation confirms, if any."""
-    points = change_points(observations, settings)
-    if points and points[-1].detected_index == len(observations) - 1:
-        return points[-1]
+    test = latest_test(observations, settings)
+    return test.step if test else None
+
+
+def latest_test(
+    observations: Sequence[Observation], settings: DetectionSettings = DEFAULT_SETTINGS
+) -> NightTest | None:
+    """The newest night's test against its current level; None when the history is too short.
+
+    Every series tested on a night gets a p-value, so that the night's regressions can be
+    judged together (Benjamini-Hochberg) instead of each at its own level.
+    """
+    levels = levels_of(observations)
+    points, segment_start = replay(levels, settings)
+    if points and points[-1].detected_index == len(levels) - 1:
+        step = points[-1]
+        previous_start = points[-2].index if len(points) > 1 else 0
+        return NightTest(step.p_value, step, looks_at(step.index, previous_start, settings))
+    start = len(levels) - settings.confirm_nights
+    if start - segment_start < settings.min_history:
+        return None
+    baseline = Baseline.of(levels[max(segment_start, start - settings.window) : start], settings)
+    return NightTest(
+        baseline.p_value(baseline.t_of_mean(levels[start:])), None, looks_at(start, segment_start, settings)
+    )
+
+
+def looks_at(start: int, segment_start: int, settings: DetectionSettings) -> int:
+    return max(1, min(settings.window, start - segment_start - settings.min_history + 1))
+
+
+def recovery(
+    observations: Sequence[Observation], before: float, after: float, noise: float | None,
+    settings: DetectionSettings = DEFAULT_SETTINGS,
+) -> int | None:
+    """Where a slowdown from `before` to `after` ended: the first of `confirm_nights` nights back.
+
+    `observations` are the nights from the start of the slowdown on. A night is back when
+    it is above the midpoint of the drop and within `z_recover` noise of `before` (or faster).
+    """
+    spread = noise if noise is not None else abs(before - after) / 4.0
+    midpoint = (before + after) / 2.0
+
+    def back(level: float) -> bool:
+        return level > midpoint and level >= before - settings.z_recover * spread
+
+    levels = levels_of(observations)
+    need = settings.confirm_nights
+    for first in range(len(levels) - need + 1):
+        if all(back(level) for level in levels[first : first + need]):
+            return first
     return None

@@ -1,43 +1,10 @@
-"""TVM over JIT, night by night, and thinning of long lines for charts."""
+"""Thinning of long lines of values for charts (e.g. paired speedups over jit)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 from statistics import median
-from typing import Protocol
-
-
-class RatePoint(Protocol):
-    @property
-    def run_id(self) -> str: ...
-
-    @property
-    def created_at(self) -> datetime: ...
-
-    @property
-    def backend(self) -> str: ...
-
-    @property
-    def threads(self) -> int: ...
-
-    @property
-    def median(self) -> float: ...
-
-
-def speedups(
-    points: Sequence[RatePoint], contender: str = "tvm", reference: str = "jit"
-) -> dict[int, list[tuple[datetime, float]]]:
-    """contender/reference median rate per thread count, for runs that measured both."""
-    by_run: dict[tuple[str, int], dict[str, RatePoint]] = {}
-    for point in points:
-        by_run.setdefault((point.run_id, point.threads), {})[point.backend] = point
-    ratios: dict[int, list[tuple[datetime, float]]] = {}
-    for (_, threads), backends in by_run.items():
-        if contender in backends and reference in backends and backends[reference].median > 0:
-            ratio = backends[contender].median / backends[reference].median
-            ratios.setdefault(threads, []).append((backends[contender].created_at, ratio))
-    return {threads: sorted(line) for threads, line in sorted(ratios.items())}
 
 
 def thin(line: Sequence[tuple[datetime, float]], max_points: int) -> list[tuple[datetime, float]]:

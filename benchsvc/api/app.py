@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 import benchsvc
+from benchsvc.api import docs
 from benchsvc.api.deps import require_page_access, require_read_access
 from benchsvc.api.errors import install_error_handlers
 from benchsvc.api.limits import BodySizeLimit
@@ -20,8 +21,8 @@ API_PREFIX = "/api/v1"
 # Resources under /api/v1; reads through them obey api_require_read_token.
 API_ROUTERS: list[APIRouter] = [runs.router, machines.router, series.router, compare.router, regressions.router]
 
-# Mounted at the root with no token check: health probes.
-ROOT_ROUTERS: list[APIRouter] = [health.router]
+# Mounted at the root with no token check: health probes, the API's own documentation.
+ROOT_ROUTERS: list[APIRouter] = [health.router, docs.router]
 
 # HTML pages obey api_require_read_token too, with the token in a header or a cookie.
 PAGE_ROUTERS: list[APIRouter] = [pages.router]
@@ -40,6 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=benchsvc.__version__,
         description="Continuous CPU inference benchmarks of the ResNet family: TorchScript vs TVM.",
         lifespan=lifespan,
+        # Served by benchsvc.api.docs from installed files instead of a CDN.
+        docs_url=None,
+        redoc_url=None,
         # A client that sends no Content-Type at all still means JSON; only a wrong one is refused.
         strict_content_type=False,
     )

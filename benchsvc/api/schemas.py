@@ -69,6 +69,9 @@ class ResultComparison(BaseModel):
     contender_median: float | None
     change_percent: float | None
     p_value: float | None
+    # Benjamini-Hochberg adjusted over every result compared; confidence is 1 - q_value.
+    q_value: float | None = None
+    confidence: float | None = None
     significant: bool
     verdict: Literal["faster", "slower", "unchanged", "not comparable"]
     note: str | None = None

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 import benchsvc
-from benchsvc.cli import agent, db, history, post, report, run, schedule, serve, token, tune
+from benchsvc.cli import agent, db, history, post, regressions, report, run, schedule, serve, token, tune
 
 app = typer.Typer(
     name="benchsvc",
@@ -43,6 +43,7 @@ app.command("post")(post.post)
 app.command("schedule")(schedule.schedule)
 app.command("agent")(agent.agent)
 app.command("tune")(tune.tune)
+app.add_typer(regressions.app, name="regressions")
 
 
 def main() -> None:

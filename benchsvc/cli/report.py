@@ -22,9 +22,9 @@ def report(
     engine = stored_engine(database_url)
     if engine is None:
         fail(nothing_stored_message(database_url), code=2)
-    from benchsvc.api.views import DEFAULT_MAX_POINTS, series_charts
     from benchsvc.storage import SeriesQuery, transaction
     from dashboards.pages import report_page
+    from dashboards.views import DEFAULT_MAX_POINTS, series_charts
 
     with transaction(engine) as session:
         charts = [

@@ -55,6 +55,11 @@ class SeriesPoint:
     iqr: float
     n: int
     samples: list[float]
+    compile_seconds: float | None = None
+    peak_memory_bytes: int | None = None
+    noisy: bool = False
+    # This result's paired speed over jit in the same run (median of per-round ratios).
+    ratio_to_jit: float | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +250,10 @@ def series(session: Session, query: SeriesQuery) -> list[SeriesPoint]:
             iqr=row.iqr or 0.0,
             n=row.n_samples or 0,
             samples=list(row.samples or []),
+            compile_seconds=row.compile_seconds,
+            peak_memory_bytes=row.peak_memory_bytes,
+            noisy=bool(row.noisy),
+            ratio_to_jit=row.ratio_median,
         )
         for row, run_id, created_at, commit_sha, fingerprint in session.execute(statement)
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from dashboards.figures import rate_figure
+from dashboards.figures import IQR_LEGEND, rate_figure
 from dashboards.inputs import ChartPoint, Line, SeriesCharts, SpeedupLine, StepMark
 from dashboards.pages import report_page
 
@@ -23,9 +23,9 @@ def charts() -> SeriesCharts:
 
 def test_the_rate_chart_has_a_band_a_line_and_a_marked_change_point():
     traces = rate_figure(charts()).data
-    assert [trace.name for trace in traces] == ["jit 2 threads IQR", "jit 2 threads", "step jit 2 threads"]
+    assert [trace.name for trace in traces] == ["jit 2 threads IQR", "jit 2 threads", IQR_LEGEND, "step jit 2 threads"]
     assert list(traces[1].y) == [80.0, 81.0, 82.0]
-    assert traces[2].text == ("-8.0%",)
+    assert traces[3].text == ("-8.0%",)
     assert "commit %{customdata[0]}" in traces[1].hovertemplate
 
 

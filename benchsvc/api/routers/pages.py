@@ -1,26 +1,36 @@
-"""The dashboard: HTML pages of the latest night, one series, and two runs compared."""
+"""The dashboard: HTML pages of the latest nights, one series, two runs compared, and regressions."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.responses import FileResponse, HTMLResponse
 
-from benchsvc.api import views
-from benchsvc.api.deps import SessionDep
-from benchsvc.storage import RunFilter, SeriesQuery, list_machines, list_runs
-from benchsvc.storage.regressions import RegressionFilter, list_regressions
-from dashboards.pages import Choice, SeriesFilters, compare_page, home_page, plotly_js, series_page
+from benchsvc.api.deps import SessionDep, SettingsDep
+from benchsvc.domain import RunDocument
+from benchsvc.models import natural_key
+from benchsvc.storage import RunFilter, SeriesQuery, get_run, list_machines, list_runs
+from benchsvc.storage.regressions import RegressionFilter, RegressionState, list_regressions
+from benchsvc.time_filters import parse_time
+from dashboards import views
+from dashboards.pages import (
+    Choice, SeriesFilters, compare_page, home_page, plotly_js, regression_page, regressions_page, series_page,
+    static_file,
+)
+from dashboards.regression_view import regression_view
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 RECENT_RUNS = 60
 OptionalInt = Annotated[str | None, Query(pattern=r"^\d*$")]
+TimeText = Annotated[str | None, Query(description="ISO date or time, or a span back from now: 36h, 7d, 2w.")]
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(session: SessionDep) -> str:
-    regressions = list_regressions(session, RegressionFilter(open_only=True), worst_first=True, limit=50)
+    regressions = list_regressions(session, RegressionFilter(open=True), worst_first=True, limit=50)
     return home_page(views.overview(session), regressions)
 
 
@@ -31,22 +41,26 @@ def series_view(
     machine: str | None = None,
     threads: OptionalInt = None,
     batch_size: OptionalInt = None,
-    since: str | None = None,
-    until: str | None = None,
     max_points: Annotated[int, Query(ge=10, le=100_000)] = views.DEFAULT_MAX_POINTS,
+    since: TimeText = None,
+    until: TimeText = None,
 ) -> str:
-    latest = list_runs(session, RunFilter(), limit=1)
-    cases = latest[0].results if latest else []
-    models = list(dict.fromkeys(result.model for result in cases)) or ["resnet18"]
+    since_moment, until_moment = time_bound("since", since), time_bound("until", until)
+    machines = list_machines(session)
+    # What each machine measured last: a machine that runs fewer models must not hide the others.
+    cases = [
+        result for machine, _, _ in machines
+        for run in list_runs(session, RunFilter(machine=machine.fingerprint), limit=1) for result in run.results
+    ]
+    models = sorted({result.model for result in cases}, key=natural_key) or ["resnet18"]
     chosen = model or models[0]
     query = SeriesQuery(
         model=chosen, machine=machine or None, threads=int(threads) if threads else None,
-        batch_size=int(batch_size) if batch_size else None,
-        since=views.parse_day(since), until=views.parse_day(until, end_of_day=True),
+        batch_size=int(batch_size) if batch_size else None, since=since_moment, until=until_moment,
     )
     filters = SeriesFilters(
         models=models,
-        machines=[Choice(m.fingerprint, m.hostname) for m, _, _ in list_machines(session)],
+        machines=[Choice(m.fingerprint, m.hostname) for m, _, _ in machines],
         threads=sorted({result.threads for result in cases}),
         batch_sizes=sorted({result.batch_size for result in cases}),
         model=chosen, machine=query.machine, thread_count=query.threads, batch_size=query.batch_size,
@@ -55,22 +69,72 @@ def series_view(
     return series_page(views.series_charts(session, query, max_points), filters)
 
 
+def time_bound(name: str, value: str | None) -> datetime | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return parse_time(value, end_of_day=name == "until")
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{name}: {exc}") from None
+
+
+def run_choice(run: RunDocument) -> Choice:
+    commit = run.commit.sha[:10] if run.commit else ""
+    return Choice(str(run.run_id), f"{run.created_at:%Y-%m-%d %H:%M} {run.machine.hostname} {commit}".strip())
+
+
 @router.get("/compare", response_class=HTMLResponse)
-def compare_view(session: SessionDep, baseline: str | None = None, contender: str | None = None) -> str:
+def compare_view(
+    session: SessionDep, baseline: uuid.UUID | None = None, contender: uuid.UUID | None = None
+) -> str:
     runs = list_runs(session, RunFilter(), limit=RECENT_RUNS)
-    choices = [
-        Choice(str(run.run_id), f"{run.created_at:%Y-%m-%d %H:%M} {run.machine.hostname} "
-                                f"{(run.commit.sha[:10] if run.commit else '')}")
-        for run in runs
-    ]
+    # The compared runs are always in the pickers, however old they are.
+    for chosen in (baseline, contender):
+        if chosen is not None and all(run.run_id != chosen for run in runs):
+            found = get_run(session, chosen)
+            if found is not None:
+                runs.append(found)
+    runs.sort(key=lambda run: run.created_at, reverse=True)
+    choices = [run_choice(run) for run in runs]
     # Without a choice: the latest night against the one before it.
-    contender = contender or (choices[0].value if choices else None)
-    baseline = baseline or (choices[1].value if len(choices) > 1 else contender)
-    results = views.comparison(session, baseline, contender) if baseline and contender else None
-    return compare_page(choices, baseline, contender, results or [])
+    chosen_contender = str(contender) if contender else (choices[0].value if choices else None)
+    chosen_baseline = str(baseline) if baseline else (choices[1].value if len(choices) > 1 else chosen_contender)
+    results = (
+        views.comparison(session, chosen_baseline, chosen_contender) if chosen_baseline and chosen_contender else None
+    )
+    return compare_page(choices, chosen_baseline, chosen_contender, results or [])
+
+
+@router.get("/regressions", response_class=HTMLResponse)
+def regressions_view(session: SessionDep, state: str | None = None) -> str:
+    states = [s.value for s in RegressionState]
+    if state and state != "all" and state not in states:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"state: {state!r} is not one of {', '.join(states)} or all")
+    regression_filter = (
+        RegressionFilter() if state == "all" else
+        RegressionFilter(state=RegressionState(state)) if state else RegressionFilter(open=True)
+    )
+    return regressions_page(list_regressions(session, regression_filter, limit=500), state, states)
+
+
+@router.get("/regressions/{regression_id}", response_class=HTMLResponse)
+def regression_detail(regression_id: int, session: SessionDep, settings: SettingsDep) -> str:
+    view = regression_view(session, regression_id, settings.repository_url)
+    if view is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no regression {regression_id}")
+    return regression_page(view)
 
 
 @router.get("/static/plotly.min.js")
 def plotly_script() -> Response:
     return Response(plotly_js(), media_type="application/javascript",
                     headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/static/dashboard/{name}")
+def dashboard_static(name: str) -> FileResponse:
+    found = static_file(name)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no file {name}")
+    return FileResponse(found, headers={"Cache-Control": "public, max-age=3600"})

@@ -2,36 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from benchsvc.api.deps import SessionDep, WriteTokenDep
 from benchsvc.storage.regressions import (
     Regression, RegressionFilter, RegressionState, get_regression, list_regressions, set_state,
 )
+from benchsvc.time_filters import TIME_HELP, Since, Until
 
 router = APIRouter(prefix="/regressions", tags=["regressions"])
 
 
-class StateChange(BaseModel):
+class StateChangeRequest(BaseModel):
     state: RegressionState
+    comment: str | None = Field(default=None, max_length=2000)
 
 
 @router.get("", response_model=list[Regression])
 def get_regressions(
     session: SessionDep,
-    state: RegressionState | None = None,
+    state: Annotated[RegressionState | None, Query(description="Only regressions in this state.")] = None,
+    open_: Annotated[
+        bool | None, Query(alias="open", description="true: new and acknowledged only; false: all the others.")
+    ] = None,
     model: str | None = None,
     backend: str | None = None,
     machine: Annotated[str | None, Query(description="Hostname or machine fingerprint.")] = None,
-    since: Annotated[datetime | None, Query(description="Detected at or after this time.")] = None,
+    since: Annotated[Since, Query(description=TIME_HELP)] = None,
+    until: Annotated[Until, Query(description=TIME_HELP)] = None,
     worst_first: Annotated[bool, Query(description="Deepest slowdown first instead of newest first.")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[Regression]:
-    regression_filter = RegressionFilter(state=state, model=model, backend=backend, machine=machine, since=since)
+    """Regressions with their state history, newest first (or worst first)."""
+    regression_filter = RegressionFilter(
+        state=state, open=open_, model=model, backend=backend, machine=machine, since=since, until=until,
+    )
     return list_regressions(session, regression_filter, worst_first=worst_first, limit=limit)
 
 
@@ -44,9 +52,11 @@ def get_one_regression(regression_id: int, session: SessionDep) -> Regression:
 
 
 @router.patch("/{regression_id}", response_model=Regression)
-def change_state(regression_id: int, change: StateChange, session: SessionDep, token: WriteTokenDep) -> Regression:
-    """Acknowledge a regression, mark it fixed or a false alarm (needs a write token)."""
-    updated = set_state(session, regression_id, change.state)
+def change_state(
+    regression_id: int, change: StateChangeRequest, session: SessionDep, token: WriteTokenDep
+) -> Regression:
+    """Give a regression a state, with an optional comment (needs a write token; its name is recorded)."""
+    updated = set_state(session, regression_id, change.state, actor=token.name, comment=change.comment)
     if updated is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no regression {regression_id}")
     session.commit()

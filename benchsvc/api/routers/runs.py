@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -15,6 +14,7 @@ from benchsvc.api.schemas import RunPage, RunStored
 from benchsvc.domain import RunDocument
 from benchsvc.storage import RunFilter, get_run, list_runs, save_run
 from benchsvc.storage.repository import count_runs
+from benchsvc.time_filters import TIME_HELP, Since, Until
 from benchsvc.webhook import watch_run
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -63,8 +63,8 @@ def get_runs(
     model: str | None = None,
     backend: str | None = None,
     commit: Annotated[str | None, Query(description="A commit sha or its prefix.")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Annotated[Since, Query(description=TIME_HELP)] = None,
+    until: Annotated[Until, Query(description=TIME_HELP)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> RunPage:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from benchsvc.api.deps import SessionDep
 from benchsvc.api.downsampling import downsample, to_point
 from benchsvc.api.schemas import SeriesOut
 from benchsvc.storage import SeriesQuery, series
+from benchsvc.time_filters import TIME_HELP, Since, Until
 
 router = APIRouter(prefix="/series", tags=["series"])
 
@@ -24,8 +24,8 @@ def get_series(
     batch_size: Annotated[int | None, Query(ge=1)] = None,
     image_size: Annotated[int | None, Query(ge=1)] = None,
     machine: Annotated[str | None, Query(description="Hostname or machine fingerprint.")] = None,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    since: Annotated[Since, Query(description=TIME_HELP)] = None,
+    until: Annotated[Until, Query(description=TIME_HELP)] = None,
     max_points: Annotated[
         int | None, Query(ge=1, le=100_000, description="Downsample to at most this many points.")
     ] = None,
@@ -38,8 +38,8 @@ def get_series(
         batch_size=batch_size,
         image_size=image_size,
         machine=machine,
-        since=from_,
-        until=to,
+        since=since,
+        until=until,
     )
     points = series(session, query)
     downsampled = max_points is not None and len(points) > max_points

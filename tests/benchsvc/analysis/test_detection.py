@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchsvc.analysis import Direction, change_points, latest_change
-from benchsvc.analysis.synthetic import Night
+from benchsvc.analysis import Direction, change_points, latest_change, latest_test, recovery
+from tests.support.synthetic import Night
 
 
 def nights_of(levels: list[float]) -> list[Night]:
@@ -61,3 +61,52 @@ def test_latest_change_answers_only_for_the_night_that_confirms_a_step():
     later = nights_of(levels)
     assert latest_change(confirming) is not None and latest_change(confirming).index == 30
     assert latest_change(later) is None
+
+
+def test_a_disturbed_night_beside_a_clearly_low_one_still_confirms_the_drop():
+    # Given a 10% drop whose second night is also disturbed (30% slower)
+    levels = quiet_history(30) + [90.0, 70.0] + [90.0] * 5
+    # When the series is analysed up to the second night
+    found = change_points(nights_of(levels[:32]))
+    # Then the drop is confirmed on time, its size taken from the undisturbed night
+    assert [(point.index, point.detected_index) for point in found] == [(30, 31)]
+    assert abs(found[0].change + 0.10) < 0.02
+
+
+def test_the_level_of_a_night_is_robust_to_a_slow_sample():
+    # Given nights of ten samples where one sample each night is 50% slow, then a real 8% drop
+    def night(level: float) -> Night:
+        return Night((level * 0.5,) + tuple(level + offset for offset in (-0.4, -0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3,
+                                                                          0.4)))
+    nights = [night(level) for level in quiet_history(30)] + [night(level * 0.92) for level in quiet_history(5, 3)]
+    # Then the drop is found and measured at about 8%
+    found = change_points(nights)
+    assert len(found) == 1 and abs(found[0].change + 0.08) < 0.02
+
+
+def test_every_tested_night_gets_a_p_value_and_only_a_confirming_one_a_step():
+    quiet = nights_of(quiet_history(30))
+    test = latest_test(quiet)
+    assert test is not None and test.step is None and 0.0 < test.p_value <= 1.0
+    assert test.looks == 19  # nights 10..28 were each a chance to look like a step
+    dropped = nights_of(quiet_history(30) + [90.0, 90.0])
+    confirming = latest_test(dropped)
+    assert confirming.step is not None and confirming.p_value < 1e-6
+    assert confirming.watched_p_value == min(1.0, confirming.p_value * confirming.looks)
+
+
+def test_a_short_history_is_not_tested():
+    assert latest_test(nights_of([100.0] * 8)) is None
+
+
+def test_a_slowdown_recovers_once_two_nights_are_back_near_the_old_level():
+    # Given a drop from 100 to 90 (noise 1), two low nights, one night back, one low again, then two back
+    since_drop = nights_of([90.0, 90.5, 99.5, 90.2, 99.8, 100.3, 100.1])
+    # Then the recovery is where the first two consecutive nights back began
+    assert recovery(since_drop, before=100.0, after=90.0, noise=1.0) == 4
+
+
+def test_a_partial_comeback_is_no_recovery():
+    # Given the series came back only a third of the way (within noise of the slow level's neighbourhood)
+    since_drop = nights_of([90.0, 90.0, 93.0, 93.2, 92.9])
+    assert recovery(since_drop, before=100.0, after=90.0, noise=1.0) is None

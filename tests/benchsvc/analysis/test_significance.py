@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchsvc.analysis import assess_latest
-from benchsvc.analysis.synthetic import NoiseModel, Night, noisy_nights, step_levels
+from tests.support.synthetic import NoiseModel, Night, noisy_nights, step_levels
 
 
 def history_with_last_night(factor: float, seed: int = 0) -> list[Night]:

@@ -32,16 +32,43 @@ def test_a_series_keeps_only_the_asked_backend(post, client):
     assert [point["backend"] for point in answer["points"]] == ["tvm"]
 
 
-def test_a_series_is_cut_by_from_and_to(post, client):
+def test_a_series_is_cut_by_since_and_until(post, client):
     nights(post, 5)
 
     answer = client.get("/api/v1/series", params={
         "model": "resnet18",
-        "from": (NIGHT + timedelta(days=1)).isoformat(),
-        "to": (NIGHT + timedelta(days=3)).isoformat(),
+        "since": (NIGHT + timedelta(days=1)).isoformat(),
+        "until": (NIGHT + timedelta(days=3)).isoformat(),
     }).json()
 
     assert [point["median"] for point in answer["points"]] == [81.0, 82.0, 83.0]
+
+
+def test_a_bare_date_as_until_includes_that_whole_day(post, client):
+    nights(post, 5)
+
+    answer = client.get("/api/v1/series", params={
+        "model": "resnet18", "until": (NIGHT + timedelta(days=1)).date().isoformat(),
+    }).json()
+
+    assert [point["median"] for point in answer["points"]] == [80.0, 81.0]
+
+
+def test_a_relative_since_counts_back_from_now(post, client):
+    nights(post, 2)
+
+    answer = client.get("/api/v1/series", params={"model": "resnet18", "since": "7d"})
+
+    assert answer.status_code == 200
+    assert answer.json()["points"] == []
+
+
+def test_a_time_filter_that_is_no_time_is_a_422_naming_the_field(client):
+    answer = client.get("/api/v1/series", params={"model": "resnet18", "since": "yesterday"})
+
+    assert answer.status_code == 422
+    assert answer.json()["message"].startswith("since: ")
+    assert "7d" in answer.json()["message"]
 
 
 def test_a_long_series_is_downsampled_to_max_points_of_real_runs(post, client):

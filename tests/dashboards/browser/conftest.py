@@ -15,27 +15,53 @@ import uvicorn
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from benchsvc.analysis.synthetic_history import HistoryPlan, InjectedStep, generate_history
 from benchsvc.config import Settings
-from benchsvc.domain import RunDocument
-from benchsvc.storage import store, upgrade
+from benchsvc.domain import Machine, RunDocument, Status
+from benchsvc.storage import make_engine, store, transaction, upgrade
+from benchsvc.storage.tokens import Scope, create_token
+from tests.support.synthetic_history import HistoryPlan, InjectedFailure, InjectedStep, generate_history
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "artifacts"
 ENSURE_CHROMIUM = Path(__file__).resolve().parents[3] / "scripts" / "ensure-chromium"
+REPOSITORY_URL = "https://example.org/benchsvc"
+TRIAGER = "triager"
+# bench-01: jit and tvm, a 10% TVM slowdown of resnet18 on 2 threads, one invalid night on that series.
 PLAN = HistoryPlan(
     nights=40, models=("resnet18", "resnet50"), threads=(1, 2),
     steps=[InjectedStep("resnet18", "tvm", 2, 25, -0.10)],
+    failures=[InjectedFailure("resnet18", "tvm", 2, 30, Status.INVALID,
+                              "output differs from eager: max abs diff 0.2 > tolerance 0.001")],
+    noisy=(10,),
+)
+# bench-02: jit only, resnet18 only; its latest night has a crash.
+SECOND_MACHINE = Machine(
+    hostname="bench-02", cpu_model="Intel Xeon", cpu_flags=["avx2"], cores=2, memory_bytes=8 * 2**30, os="Linux-6.1",
+)
+SECOND_PLAN = HistoryPlan(
+    nights=40, models=("resnet18",), backends=("jit",), threads=(1, 2), steps=[], seed=8, machine=SECOND_MACHINE,
+    failures=[InjectedFailure("resnet18", "jit", 1, 39, Status.FAILED, "measurement process crashed with SIGSEGV")],
 )
 
 
 @pytest.fixture(scope="module")
 def posted_history(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[RunDocument]]:
+    """The database and bench-01's runs, oldest first (bench-02's runs are stored too)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'dashboard.sqlite3'}"
     upgrade(url)
     documents = list(generate_history(PLAN))
-    for document in documents:
-        store(url, document)
+    for first, second in zip(documents, generate_history(SECOND_PLAN)):
+        store(url, first)
+        store(url, second)
     return url, documents
+
+
+@pytest.fixture(scope="module")
+def write_token(posted_history: tuple[str, list[RunDocument]]) -> str:
+    engine = make_engine(posted_history[0])
+    with transaction(engine) as session:
+        secret = create_token(session, TRIAGER, Scope.WRITE).secret
+    engine.dispose()
+    return secret
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +71,7 @@ def dashboard_url(posted_history: tuple[str, list[RunDocument]]) -> Iterator[str
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = create_app(Settings(database_url=posted_history[0]))
+    app = create_app(Settings(database_url=posted_history[0], repository_url=REPOSITORY_URL))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from benchsvc.analysis.synthetic import NoiseModel, noisy_nights, step_levels
+from benchsvc.analysis.paired import paired_ratio
 from benchsvc.domain import Commit, Machine, Result, RunDocument, Software, Status, Summary
+from tests.support.synthetic import NoiseModel, noisy_nights, step_levels
 
 # it/s of TorchScript at batch 1 on 2 threads, roughly as measured on our machines;
 # the others scale with their GFLOPs.
@@ -37,6 +38,18 @@ class InjectedStep:
 
 
 @dataclass(frozen=True)
+class InjectedFailure:
+    """One night where a case did not produce a rate: failed, invalid or degraded, with its reason."""
+
+    model: str
+    backend: str
+    threads: int
+    night: int
+    status: Status
+    reason: str
+
+
+@dataclass(frozen=True)
 class HistoryPlan:
     nights: int = 100
     models: Sequence[str] = tuple(JIT_RATE)
@@ -46,6 +59,10 @@ class HistoryPlan:
     steps: Sequence[InjectedStep] = field(default_factory=lambda: default_steps())
     start: datetime = datetime(2026, 1, 1, 2, 0, tzinfo=timezone.utc)
     seed: int = 7
+    machine: Machine | None = None
+    failures: Sequence[InjectedFailure] = ()
+    # Nights whose results are all marked noisy (timed under interference).
+    noisy: Sequence[int] = ()
 
 
 def default_steps(nights: int = 100) -> list[InjectedStep]:
@@ -72,14 +89,17 @@ def generate_history(plan: HistoryPlan = HistoryPlan()) -> Iterator[RunDocument]
         for model in plan.models for backend in plan.backends for threads in plan.threads
     }
     for night in range(plan.nights):
+        failed = {(f.model, f.backend, f.threads): f for f in plan.failures if f.night == night}
+        samples = {case: nights_by_case[case][night].samples for case in nights_by_case}
         results = [
-            result(model, backend, threads, nights_by_case[model, backend, threads][night].samples)
-            for model, backend, threads in nights_by_case
+            failure_result(failed[case]) if case in failed
+            else result(*case, samples[case], samples.get((case[0], "jit", case[2])), noisy=night in plan.noisy)
+            for case in nights_by_case
         ]
         yield RunDocument(
             run_id=uuid.UUID(int=int(rng.integers(0, 2**62)) * 2**64 + night),
             created_at=plan.start + timedelta(days=night),
-            machine=MACHINE,
+            machine=plan.machine or MACHINE,
             software=software(night, plan.nights),
             commit=Commit(repo="https://example.org/benchsvc.git", sha=f"{rng.integers(0, 2**40):010x}", branch="main"),
             results=results,
@@ -100,10 +120,23 @@ def software(night: int, nights: int) -> Software:
     return Software(python="3.11.9", torch="2.14.1", torchvision="0.29.1", tvm=tvm, benchsvc="0.1.0")
 
 
-def result(model: str, backend: str, threads: int, samples: Sequence[float]) -> Result:
+def result(
+    model: str, backend: str, threads: int, samples: Sequence[float], jit_samples: Sequence[float] | None = None,
+    *, noisy: bool = False,
+) -> Result:
+    # Samples of one night are taken in the same rounds as jit's, as `benchsvc run` does.
+    ratio = paired_ratio(samples, jit_samples) if backend != "jit" and jit_samples else None
     return Result(
         model=model, backend=backend, batch_size=1, image_size=224, threads=threads, status=Status.OK,
-        samples=list(samples), calls_per_sample=10, warmup_calls=3, summary=summary(samples),
+        samples=list(samples), calls_per_sample=10, warmup_calls=3, summary=summary(samples), ratio_to_jit=ratio,
+        noisy=noisy,
+    )
+
+
+def failure_result(failure: InjectedFailure) -> Result:
+    return Result(
+        model=failure.model, backend=failure.backend, batch_size=1, image_size=224, threads=failure.threads,
+        status=failure.status, error=failure.reason,
     )
 
 
