@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(default=8 * 2**20, ge=1024)
     # Apply pending migrations when `benchsvc serve` starts; when false it refuses to start instead.
     api_migrate_on_start: bool = True
+    # Keep answers of expensive reads (series, pages) until the data changes; false recomputes each time.
+    api_read_cache: bool = True
 
     # The nightly suite (benchsvc schedule / benchsvc agent).
     schedule_cron: str = "0 2 * * *"

@@ -15,6 +15,8 @@ from benchsvc.api.limits import BodySizeLimit
 from benchsvc.api.routers import compare, health, machines, pages, regressions, runs, series
 from benchsvc.config import Settings, get_settings
 from benchsvc.storage import make_engine
+from benchsvc.storage.cache import READS
+from benchsvc.storage.database import head_revision, make_probe_engine
 
 API_PREFIX = "/api/v1"
 
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         app.state.engine.dispose()
+        app.state.probe_engine.dispose()
 
     app = FastAPI(
         title="benchsvc",
@@ -49,6 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.effective_database_url)
+    app.state.probe_engine = make_probe_engine(settings.effective_database_url)
+    app.state.head_revision = head_revision()
+    READS.enabled = settings.api_read_cache
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
     install_error_handlers(app)
     for router in API_ROUTERS:

@@ -41,8 +41,12 @@ class SeriesPointOut(BaseModel):
     created_at: datetime
     commit: str | None
     machine: str
+    # The series this point belongs to (machine, case and backend configuration).
+    history_key: str
     backend: str
     threads: int
+    batch_size: int
+    image_size: int
     median: float
     q1: float
     q3: float
@@ -50,6 +54,14 @@ class SeriesPointOut(BaseModel):
     n: int
     # How many stored results this point stands for; above 1 only when downsampled.
     runs: int = 1
+    # The lowest and highest median among those results.
+    low: float
+    high: float
+    # Raw samples, only with include_samples=true.
+    samples: list[float] | None = None
+    noisy: bool = False
+    # The result's paired speed over jit in the same run.
+    ratio_to_jit: float | None = None
 
 
 class SeriesOut(BaseModel):

@@ -40,7 +40,7 @@ def history(
             stdout.print(nothing_stored_message(database_url), highlight=False)
         return
     with transaction(engine) as session:
-        points = series(session, query)[-limit:]
+        points = series(session, query, newest=limit)
     if json_output:
         print(json.dumps([
             {"run_id": p.run_id, "created_at": p.created_at.isoformat(), "commit": p.commit_sha,

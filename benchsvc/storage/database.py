@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_PACKAGE = "benchsvc.migrations"
@@ -70,6 +71,21 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
+def make_probe_engine(url: str) -> Engine:
+    """A small engine of its own for health probes: a busy main pool must never make a probe wait.
+
+    At most two connections, a short wait for one, and statements cut off after a second, so a
+    probe answers within its deadline even when the database itself is struggling.
+    """
+    url = normalize_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        return make_engine(url)
+    return create_engine(
+        url, pool_size=1, max_overflow=1, pool_timeout=1, pool_pre_ping=True,
+        connect_args={"connect_timeout": 2, "options": "-c statement_timeout=1000"},
+    )
+
+
 def enable_sqlite_foreign_keys(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -116,7 +132,7 @@ def current_revision(engine: Engine) -> str | None:
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
-    except OperationalError as exc:
+    except (OperationalError, PoolTimeout) as exc:
         raise DatabaseError(unreachable_message(str(engine.url), exc)) from exc
 
 

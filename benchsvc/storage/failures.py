@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from benchsvc.domain import Status
-from benchsvc.storage.repository import SeriesQuery, utc
+from benchsvc.storage.repository import utc
+from benchsvc.storage.series import SeriesQuery
 from benchsvc.storage.tables import MachineRow, ResultRow, RunRow
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -41,39 +42,6 @@ class RunFilter:
     until: datetime | None = None
 
 
-@dataclass(frozen=True)
-class SeriesPoint:
-    run_id: str
-    created_at: datetime
-    commit_sha: str | None
-    machine: str
-    backend: str
-    threads: int
-    median: float
-    q1: float
-    q3: float
-    iqr: float
-    n: int
-    samples: list[float]
-    compile_seconds: float | None = None
-    peak_memory_bytes: int | None = None
-    noisy: bool = False
-    # This result's paired speed over jit in the same run (median of per-round ratios).
-    ratio_to_jit: float | None = None
-
-
-@dataclass(frozen=True)
-class SeriesQuery:
-    model: str
-    backend: str | None = None
-    threads: int | None = None
-    batch_size: int | None = None
-    image_size: int | None = None
-    machine: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-
 def utc(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything we store is UTC.
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
@@ -85,9 +53,21 @@ def save_run(session: Session, document: RunDocument) -> SaveOutcome:
     if existing is not None:
         return SaveOutcome(document.run_id, created=False)
     machine = upsert_machine(session, document.machine)
+    session.flush()
     run = RunRow(
+        **run_values(document, machine.id),
+        results=[ResultRow(**result_values(result, document, machine.id)) for result in document.results],
+    )
+    session.add(run)
+    session.flush()
+    return SaveOutcome(document.run_id, created=True)
+
+
+def run_values(document: RunDocument, machine_id: int) -> dict[str, Any]:
+    """The columns of a run's row; the ORM and the bulk path both store exactly these."""
+    return dict(
         run_id=str(document.run_id),
-        machine=machine,
+        machine_id=machine_id,
         created_at=utc(document.created_at),
         ingested_at=datetime.now(timezone.utc),
         python_version=document.software.python,
@@ -100,11 +80,7 @@ def save_run(session: Session, document: RunDocument) -> SaveOutcome:
         commit_branch=document.commit.branch if document.commit else None,
         commit_pr=document.commit.pr if document.commit else None,
         tags=dict(document.tags),
-        results=[result_row(result, document.machine) for result in document.results],
     )
-    session.add(run)
-    session.flush()
-    return SaveOutcome(document.run_id, created=True)
 
 
 def upsert_machine(session: Session, machine: Machine) -> MachineRow:
@@ -126,11 +102,14 @@ def upsert_machine(session: Session, machine: Machine) -> MachineRow:
     return row
 
 
-def result_row(result: Result, machine: Machine) -> ResultRow:
+def result_values(result: Result, document: RunDocument, machine_id: int) -> dict[str, Any]:
+    """The columns of a result's row, without its run_pk, which the caller knows once the run is stored."""
     summary = result.summary
     correctness = result.correctness
-    return ResultRow(
-        history_key=result.history_key(machine),
+    return dict(
+        history_key=result.history_key(document.machine),
+        created_at=utc(document.created_at),
+        machine_id=machine_id,
         model=result.model,
         backend=result.backend,
         batch_size=result.batch_size,
@@ -178,10 +157,99 @@ def count_runs(session: Session, run_filter: RunFilter) -> int:
     return session.scalar(query.order_by(None)) or 0
 
 
-def list_runs(session: Session, run_filter: RunFilter, *, limit: int = 50, offset: int = 0) -> list[RunDocument]:
+def list_runs(
+    session: Session, run_filter: RunFilter, *, limit: int = 50, offset: int = 0, include_samples: bool = True
+) -> list[RunDocument]:
+    """One page of runs, newest first; their results come in one query, raw samples only when asked."""
     query = filtered_runs(run_filter).order_by(RunRow.created_at.desc(), RunRow.id.desc())
     rows = session.scalars(query.limit(limit).offset(offset)).unique().all()
-    return [to_document(row) for row in rows]
+    if not rows:
+        return []
+    columns = [column for column in ResultRow.__table__.columns if include_samples or column.name != "samples"]
+    by_run: dict[int, list[Result]] = {row.id: [] for row in rows}
+    results = select(*columns).where(ResultRow.run_pk.in_(list(by_run))).order_by(ResultRow.id)
+    for result in session.execute(results):
+        by_run[result.run_pk].append(to_result(result, include_samples=include_samples))
+    return [to_document(row, by_run[row.id]) for row in rows]
+
+
+@dataclass(frozen=True)
+class RunHeadline:
+    """What names a run in a list: no results."""
+
+    run_id: str
+    created_at: datetime
+    hostname: str
+    machine: str
+    commit_sha: str | None
+
+
+def recent_runs(session: Session, limit: int) -> list[RunHeadline]:
+    statement = (
+        select(RunRow.run_id, RunRow.created_at, MachineRow.hostname, MachineRow.fingerprint, RunRow.commit_sha)
+        .join(MachineRow, MachineRow.id == RunRow.machine_id)
+        .order_by(RunRow.created_at.desc(), RunRow.id.desc())
+        .limit(limit)
+    )
+    return [
+        RunHeadline(run_id, utc(created_at), hostname, fingerprint, sha)
+        for run_id, created_at, hostname, fingerprint, sha in session.execute(statement)
+    ]
+
+
+def latest_run_per_machine(session: Session) -> dict[str, RunHeadline]:
+    """Each machine's newest run, by machine fingerprint."""
+    newest = (
+        select(
+            RunRow.id,
+            func.row_number().over(
+                partition_by=RunRow.machine_id, order_by=(RunRow.created_at.desc(), RunRow.id.desc())
+            ).label("rank"),
+        ).subquery()
+    )
+    statement = (
+        select(RunRow.run_id, RunRow.created_at, MachineRow.hostname, MachineRow.fingerprint, RunRow.commit_sha)
+        .join(newest, (newest.c.id == RunRow.id) & (newest.c.rank == 1))
+        .join(MachineRow, MachineRow.id == RunRow.machine_id)
+    )
+    return {
+        fingerprint: RunHeadline(run_id, utc(created_at), hostname, fingerprint, sha)
+        for run_id, created_at, hostname, fingerprint, sha in session.execute(statement)
+    }
+
+
+def run_headlines(session: Session, run_ids: list[str]) -> list[RunHeadline]:
+    statement = (
+        select(RunRow.run_id, RunRow.created_at, MachineRow.hostname, MachineRow.fingerprint, RunRow.commit_sha)
+        .join(MachineRow, MachineRow.id == RunRow.machine_id)
+        .where(RunRow.run_id.in_(run_ids))
+    )
+    return [RunHeadline(run_id, utc(created_at), hostname, fingerprint, sha)
+            for run_id, created_at, hostname, fingerprint, sha in session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class Case:
+    model: str
+    backend: str
+    threads: int
+    batch_size: int
+    image_size: int
+    history_key: str
+    status: str
+    error: str | None
+
+
+def cases_of_run(session: Session, run_id: str) -> list[Case]:
+    """The cases one run measured, in the order it measured them, with how each went."""
+    statement = (
+        select(ResultRow.model, ResultRow.backend, ResultRow.threads, ResultRow.batch_size, ResultRow.image_size,
+               ResultRow.history_key, ResultRow.status, ResultRow.error)
+        .join(RunRow, RunRow.id == ResultRow.run_pk)
+        .where(RunRow.run_id == run_id)
+        .order_by(ResultRow.id)
+    )
+    return [Case(*row) for row in session.execute(statement)]
 
 
 def filtered_runs(run_filter: RunFilter) -> Select[tuple[RunRow]]:
@@ -211,54 +279,6 @@ def list_machines(session: Session) -> list[tuple[Machine, datetime, datetime]]:
     return [(to_machine(row), utc(row.first_seen), utc(row.last_seen)) for row in rows]
 
 
-def series(session: Session, query: SeriesQuery) -> list[SeriesPoint]:
-    """Successful results of one case, oldest first."""
-    statement = (
-        select(ResultRow, RunRow.run_id, RunRow.created_at, RunRow.commit_sha, MachineRow.fingerprint)
-        .join(RunRow, ResultRow.run_pk == RunRow.id)
-        .join(MachineRow, RunRow.machine_id == MachineRow.id)
-        .where(ResultRow.model == query.model, ResultRow.status == Status.OK.value)
-    )
-    if query.backend:
-        statement = statement.where(ResultRow.backend == query.backend)
-    if query.threads:
-        statement = statement.where(ResultRow.threads == query.threads)
-    if query.batch_size:
-        statement = statement.where(ResultRow.batch_size == query.batch_size)
-    if query.image_size:
-        statement = statement.where(ResultRow.image_size == query.image_size)
-    if query.machine:
-        statement = statement.where(
-            (MachineRow.fingerprint == query.machine) | (MachineRow.hostname == query.machine)
-        )
-    if query.since:
-        statement = statement.where(RunRow.created_at >= query.since)
-    if query.until:
-        statement = statement.where(RunRow.created_at <= query.until)
-    statement = statement.order_by(RunRow.created_at, RunRow.id, ResultRow.id)
-    return [
-        SeriesPoint(
-            run_id=run_id,
-            created_at=utc(created_at),
-            commit_sha=commit_sha,
-            machine=fingerprint,
-            backend=row.backend,
-            threads=row.threads,
-            median=row.median or 0.0,
-            q1=row.q1 or 0.0,
-            q3=row.q3 or 0.0,
-            iqr=row.iqr or 0.0,
-            n=row.n_samples or 0,
-            samples=list(row.samples or []),
-            compile_seconds=row.compile_seconds,
-            peak_memory_bytes=row.peak_memory_bytes,
-            noisy=bool(row.noisy),
-            ratio_to_jit=row.ratio_median,
-        )
-        for row, run_id, created_at, commit_sha, fingerprint in session.execute(statement)
-    ]
-
-
 def to_machine(row: MachineRow) -> Machine:
     return Machine(
         hostname=row.hostname,
@@ -270,7 +290,7 @@ def to_machine(row: MachineRow) -> Machine:
     )
 
 
-def to_document(row: RunRow) -> RunDocument:
+def to_document(row: RunRow, results: list[Result] | None = None) -> RunDocument:
     commit = (
         Commit(repo=row.commit_repo, sha=row.commit_sha, branch=row.commit_branch, pr=row.commit_pr)
         if row.commit_sha
@@ -289,24 +309,27 @@ def to_document(row: RunRow) -> RunDocument:
         ),
         commit=commit,
         tags=dict(row.tags or {}),
-        results=[to_result(result) for result in row.results],
+        results=results if results is not None else [to_result(result) for result in row.results],
     )
 
 
-def to_result(row: ResultRow) -> Result:
+def to_result(row: Any, *, include_samples: bool = True) -> Result:
+    """A result from its stored row, an ORM object or a plain row of the same column names."""
     summary = None
     if row.median is not None:
-        summary = Summary(
+        summary = Summary.model_construct(
             median=row.median, q1=row.q1, q3=row.q3, iqr=row.iqr, mean=row.mean,
             stdev=row.stdev, cov=row.cov, n=row.n_samples,
         )
     correctness = None
     if row.valid is not None:
-        correctness = Correctness(
+        correctness = Correctness.model_construct(
             max_abs_diff=row.max_abs_diff, tolerance=row.tolerance,
             top5_match=row.top5_match, valid=row.valid,
         )
-    return Result(
+    # Stored rows were validated on their way in; checking every field again on each read of
+    # a page of thousands of results would cost more than the query.
+    return Result.model_construct(
         model=row.model,
         backend=row.backend,
         batch_size=row.batch_size,
@@ -314,7 +337,7 @@ def to_result(row: ResultRow) -> Result:
         threads=row.threads,
         status=Status(row.status),
         error=row.error,
-        samples=list(row.samples or []),
+        samples=list(row.samples or []) if include_samples else [],
         calls_per_sample=row.calls_per_sample,
         warmup_calls=row.warmup_calls,
         summary=summary,

@@ -71,11 +71,22 @@ class RunRow(Base):
 
 class ResultRow(Base):
     __tablename__ = "results"
-    __table_args__ = (Index("ix_results_case", "model", "backend", "threads", "batch_size"),)
+    __table_args__ = (
+        # Series reads scan one model (and backend) in series order, with what bucketing needs (PostgreSQL).
+        Index(
+            "ix_results_series", "model", "backend", "history_key", "created_at", "run_pk",
+            postgresql_include=["status", "threads", "batch_size", "image_size", "machine_id", "median", "id"],
+        ),
+        # One series' newest nights, for detection and the week-over-week overview.
+        Index("ix_results_history_time", "history_key", "created_at", postgresql_include=["status", "median", "run_pk"]),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_pk: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
-    history_key: Mapped[str] = mapped_column(String(32), index=True)
+    history_key: Mapped[str] = mapped_column(String(32))
+    # The run's time and machine, repeated here so that series reads need no join.
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", name="fk_results_machine_id_machines"))
     model: Mapped[str] = mapped_column(String(64))
     backend: Mapped[str] = mapped_column(String(32))
     batch_size: Mapped[int] = mapped_column(Integer)

@@ -10,9 +10,13 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.responses import FileResponse, HTMLResponse
 
 from benchsvc.api.deps import SessionDep, SettingsDep
-from benchsvc.domain import RunDocument
 from benchsvc.models import natural_key
-from benchsvc.storage import RunFilter, SeriesQuery, get_run, list_machines, list_runs
+from benchsvc.storage import SeriesQuery, list_machines
+from benchsvc.storage.cache import READS
+from benchsvc.storage.repository import (
+    RunHeadline, cases_of_run, latest_run_per_machine, recent_runs, run_headlines,
+)
+from benchsvc.storage.series import MAX_POINTS_LIMIT
 from benchsvc.storage.regressions import RegressionFilter, RegressionState, list_regressions
 from benchsvc.time_filters import parse_time
 from dashboards import views
@@ -30,8 +34,11 @@ TimeText = Annotated[str | None, Query(description="ISO date or time, or a span 
 
 @router.get("/", response_class=HTMLResponse)
 def home(session: SessionDep) -> str:
-    regressions = list_regressions(session, RegressionFilter(open=True), worst_first=True, limit=50)
-    return home_page(views.overview(session), regressions)
+    def render() -> str:
+        regressions = list_regressions(session, RegressionFilter(open=True), worst_first=True, limit=50)
+        return home_page(views.overview(session), regressions)
+
+    return READS.answer(session, ("home",), render)
 
 
 @router.get("/series", response_class=HTMLResponse)
@@ -41,32 +48,35 @@ def series_view(
     machine: str | None = None,
     threads: OptionalInt = None,
     batch_size: OptionalInt = None,
-    max_points: Annotated[int, Query(ge=10, le=100_000)] = views.DEFAULT_MAX_POINTS,
+    max_points: Annotated[int, Query(ge=10, le=MAX_POINTS_LIMIT)] = views.DEFAULT_MAX_POINTS,
     since: TimeText = None,
     until: TimeText = None,
 ) -> str:
     since_moment, until_moment = time_bound("since", since), time_bound("until", until)
-    machines = list_machines(session)
-    # What each machine measured last: a machine that runs fewer models must not hide the others.
-    cases = [
-        result for machine, _, _ in machines
-        for run in list_runs(session, RunFilter(machine=machine.fingerprint), limit=1) for result in run.results
-    ]
-    models = sorted({result.model for result in cases}, key=natural_key) or ["resnet18"]
-    chosen = model or models[0]
-    query = SeriesQuery(
-        model=chosen, machine=machine or None, threads=int(threads) if threads else None,
-        batch_size=int(batch_size) if batch_size else None, since=since_moment, until=until_moment,
-    )
-    filters = SeriesFilters(
-        models=models,
-        machines=[Choice(m.fingerprint, m.hostname) for m, _, _ in machines],
-        threads=sorted({result.threads for result in cases}),
-        batch_sizes=sorted({result.batch_size for result in cases}),
-        model=chosen, machine=query.machine, thread_count=query.threads, batch_size=query.batch_size,
-        since=since, until=until,
-    )
-    return series_page(views.series_charts(session, query, max_points), filters)
+
+    def render() -> str:
+        machines = list_machines(session)
+        # What each machine measured last: a machine that runs fewer models must not hide the others.
+        cases = [case for run in latest_run_per_machine(session).values() for case in cases_of_run(session, run.run_id)]
+        models = sorted({case.model for case in cases}, key=natural_key) or ["resnet18"]
+        chosen = model or models[0]
+        query = SeriesQuery(
+            model=chosen, machine=machine or None, threads=int(threads) if threads else None,
+            batch_size=int(batch_size) if batch_size else None, since=since_moment, until=until_moment,
+        )
+        filters = SeriesFilters(
+            models=models,
+            machines=[Choice(m.fingerprint, m.hostname) for m, _, _ in machines],
+            threads=sorted({case.threads for case in cases}),
+            batch_sizes=sorted({case.batch_size for case in cases}),
+            model=chosen, machine=query.machine, thread_count=query.threads, batch_size=query.batch_size,
+            since=since, until=until,
+        )
+        return series_page(views.series_charts(session, query, max_points), filters)
+
+    # Relative times ("7d") name a different span each moment: cached by the span they resolved to.
+    key = ("series", model, machine, threads, batch_size, since_moment, until_moment, max_points)
+    return READS.answer(session, key, render)
 
 
 def time_bound(name: str, value: str | None) -> datetime | None:
@@ -78,31 +88,33 @@ def time_bound(name: str, value: str | None) -> datetime | None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{name}: {exc}") from None
 
 
-def run_choice(run: RunDocument) -> Choice:
-    commit = run.commit.sha[:10] if run.commit else ""
-    return Choice(str(run.run_id), f"{run.created_at:%Y-%m-%d %H:%M} {run.machine.hostname} {commit}".strip())
+def run_choice(run: RunHeadline) -> Choice:
+    commit = (run.commit_sha or "")[:10]
+    return Choice(run.run_id, f"{run.created_at:%Y-%m-%d %H:%M} {run.hostname} {commit}".strip())
 
 
 @router.get("/compare", response_class=HTMLResponse)
 def compare_view(
     session: SessionDep, baseline: uuid.UUID | None = None, contender: uuid.UUID | None = None
 ) -> str:
-    runs = list_runs(session, RunFilter(), limit=RECENT_RUNS)
-    # The compared runs are always in the pickers, however old they are.
-    for chosen in (baseline, contender):
-        if chosen is not None and all(run.run_id != chosen for run in runs):
-            found = get_run(session, chosen)
-            if found is not None:
-                runs.append(found)
-    runs.sort(key=lambda run: run.created_at, reverse=True)
-    choices = [run_choice(run) for run in runs]
-    # Without a choice: the latest night against the one before it.
-    chosen_contender = str(contender) if contender else (choices[0].value if choices else None)
-    chosen_baseline = str(baseline) if baseline else (choices[1].value if len(choices) > 1 else chosen_contender)
-    results = (
-        views.comparison(session, chosen_baseline, chosen_contender) if chosen_baseline and chosen_contender else None
-    )
-    return compare_page(choices, chosen_baseline, chosen_contender, results or [])
+    def render() -> str:
+        # Headlines only: the pickers need a name per run, not 60 runs with all their results.
+        runs = recent_runs(session, RECENT_RUNS)
+        # The compared runs are always in the pickers, however old they are.
+        wanted = [str(chosen) for chosen in (baseline, contender) if chosen is not None]
+        runs += run_headlines(session, [run_id for run_id in wanted if all(run.run_id != run_id for run in runs)])
+        runs.sort(key=lambda run: run.created_at, reverse=True)
+        choices = [run_choice(run) for run in runs]
+        # Without a choice: the latest night against the one before it.
+        chosen_contender = str(contender) if contender else (choices[0].value if choices else None)
+        chosen_baseline = str(baseline) if baseline else (choices[1].value if len(choices) > 1 else chosen_contender)
+        results = (
+            views.comparison(session, chosen_baseline, chosen_contender)
+            if chosen_baseline and chosen_contender else None
+        )
+        return compare_page(choices, chosen_baseline, chosen_contender, results or [])
+
+    return READS.answer(session, ("compare", baseline, contender), render)
 
 
 @router.get("/regressions", response_class=HTMLResponse)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
+from benchsvc.api.answers import cached_json
 from benchsvc.api.deps import SessionDep, WriteTokenDep
 from benchsvc.storage.regressions import (
     Regression, RegressionFilter, RegressionState, get_regression, list_regressions, set_state,
@@ -35,12 +36,15 @@ def get_regressions(
     until: Annotated[Until, Query(description=TIME_HELP)] = None,
     worst_first: Annotated[bool, Query(description="Deepest slowdown first instead of newest first.")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[Regression]:
+) -> Response:
     """Regressions with their state history, newest first (or worst first)."""
     regression_filter = RegressionFilter(
         state=state, open=open_, model=model, backend=backend, machine=machine, since=since, until=until,
     )
-    return list_regressions(session, regression_filter, worst_first=worst_first, limit=limit)
+    return cached_json(
+        session, ("regressions", regression_filter, worst_first, limit), list[Regression],
+        lambda: list_regressions(session, regression_filter, worst_first=worst_first, limit=limit),
+    )
 
 
 @router.get("/{regression_id}", response_model=Regression)

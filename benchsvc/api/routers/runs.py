@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
 
+from benchsvc.api.answers import cached_json
 from benchsvc.api.deps import SessionDep, WriteTokenDep
 from benchsvc.api.schemas import RunPage, RunStored
 from benchsvc.domain import RunDocument
@@ -67,15 +68,18 @@ def get_runs(
     until: Annotated[Until, Query(description=TIME_HELP)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> RunPage:
-    """Stored runs, newest first."""
+    include_samples: Annotated[
+        bool, Query(description="Add every result's raw samples; without them a page is a fraction of the size.")
+    ] = False,
+) -> Response:
+    """Stored runs, newest first, a page at a time; results carry their summary, raw samples only when asked."""
     run_filter = RunFilter(machine=machine, model=model, backend=backend, commit=commit, since=since, until=until)
-    return RunPage(
+    return cached_json(session, ("runs", run_filter, limit, offset, include_samples), RunPage, lambda: RunPage(
         total=count_runs(session, run_filter),
         limit=limit,
         offset=offset,
-        runs=list_runs(session, run_filter, limit=limit, offset=offset),
-    )
+        runs=list_runs(session, run_filter, limit=limit, offset=offset, include_samples=include_samples),
+    ))
 
 
 @router.get("/{run_id}", response_model=RunDocument)
