@@ -64,14 +64,14 @@ def server_message(answer: httpx.Response) -> str:
 
 
 @dataclass(frozen=True)
-class OutboxReport:
+class OutboxDelivery:
     delivered: list[Delivered]
     waiting: list[Path]
     rejected: list[Path]
     errors: list[str]
 
 
-def deliver_outbox(outbox: Path, server_url: str, token: str) -> OutboxReport:
+def deliver_outbox(outbox: Path, server_url: str, token: str) -> OutboxDelivery:
     """Post every waiting run, oldest first; stop at the first failure that a retry may cure."""
     delivered: list[Delivered] = []
     rejected: list[Path] = []
@@ -92,7 +92,7 @@ def deliver_outbox(outbox: Path, server_url: str, token: str) -> OutboxReport:
         else:
             path.unlink()
         waiting.pop(0)
-    return OutboxReport(delivered=delivered, waiting=waiting, rejected=rejected, errors=errors)
+    return OutboxDelivery(delivered=delivered, waiting=waiting, rejected=rejected, errors=errors)
 
 
 def set_aside(path: Path) -> Path:
@@ -103,7 +103,7 @@ def set_aside(path: Path) -> Path:
     return target
 
 
-def send(document: RunDocument, outbox: Path, server_url: str, token: str) -> OutboxReport:
+def send(document: RunDocument, outbox: Path, server_url: str, token: str) -> OutboxDelivery:
     """Keep the run in the outbox first, then deliver everything waiting there."""
     spool(document, outbox)
     return deliver_outbox(outbox, server_url, token)

@@ -16,7 +16,7 @@ from torch_tvm_core.errors import (
     UnsupportedOperatorError,
 )
 from torch_tvm_core.jit_trace import disable, enable, is_enabled
-from torch_tvm_core.report import Explanation, explain
+from torch_tvm_core.explanation import Explanation, explain
 from torch_tvm_core.schedules.tuning import TuningProgress, tune
 from torch_tvm_core.settings import Settings
 from torch_tvm_core.tuning_database import TuningDatabase, apply_tuning, check_tuning_database

@@ -3,7 +3,7 @@
     python -m torch_tvm_core resnet50 --image-size 224 [--json] [--custom-op]
 
 Prints the first call's time (capture + compile, or a load from the on-disk cache),
-the median of cached calls, and the explain() report. Run it twice to see the second
+the median of cached calls, and what explain() says. Run it twice to see the second
 process start from the disk cache. --custom-op puts an op TVM lacks before the
 classifier, to show the fallback.
 """
@@ -47,14 +47,14 @@ def main() -> None:
         compiled(x)
         cached_calls.append(time.perf_counter() - started)
 
-    report = torch_tvm_core.explain(compiled)
+    explanation = torch_tvm_core.explain(compiled)
     figures = {"first_call_s": first_call, "cached_call_median_s": statistics.median(cached_calls)}
     if args.json:
-        print(json.dumps({**figures, "explain": report.to_dict()}, indent=2))
+        print(json.dumps({**figures, "explain": explanation.to_dict()}, indent=2))
     else:
         cached_ms = figures["cached_call_median_s"] * 1e3
         print(f"first call {first_call:.2f} s; cached call {cached_ms:.1f} ms")
-        print(report)
+        print(explanation)
 
 
 class _UnsupportedActivation(torch.nn.Module):

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from benchsvc.domain import Tuning
-
 if TYPE_CHECKING:
     import torch
     from torch import nn
+
+    from benchsvc.domain import Tuning
 
 Forward = Callable[..., "torch.Tensor"]
 

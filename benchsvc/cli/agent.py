@@ -56,5 +56,5 @@ def agent(
         )
 
     schedule.run(
-        PostToServer(server, secret, outbox), jobstore_url=jobstore_url, now=now, destination=server, also=retry_outbox
+        PostToServer(server, secret, outbox), jobstore_url=jobstore_url, now=now, shown_as=server, also=retry_outbox
     )

@@ -16,11 +16,11 @@ from benchsvc.cli.common import (
     stdout,
 )
 from benchsvc.models import MODEL_NAMES, InputShape, UnknownModelError
+from benchsvc.runner.plan import TimingPlan
 
 if TYPE_CHECKING:
     from benchsvc.domain import Result, RunDocument
-    from benchsvc.runner.measure import TimingPlan
-    from benchsvc.runner.suite import Case
+    from benchsvc.runner.case import Case
 
 
 def run(
@@ -31,14 +31,16 @@ def run(
     threads: Annotated[
         str | None, typer.Option(help="Thread counts to sweep, e.g. 1,2. Default: all cores.")
     ] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=4096)] = 1,
-    image_size: Annotated[int, typer.Option(min=32, max=4096)] = 224,
+    batch_size: Annotated[int, typer.Option(min=1, max=4096)] = InputShape.batch_size,
+    image_size: Annotated[int, typer.Option(min=32, max=4096)] = InputShape.image_size,
     iterations: Annotated[
         int | None, typer.Option(min=1, help="Calls per sample; default: calibrated to --min-sample-time.")
     ] = None,
-    warmup: Annotated[int, typer.Option(min=0)] = 3,
-    repeat: Annotated[int, typer.Option(min=1, max=10_000, help="Samples per result.")] = 10,
-    min_sample_time: Annotated[float, typer.Option(min=0.001, help="Seconds one sample lasts at least.")] = 0.2,
+    warmup: Annotated[int, typer.Option(min=0)] = TimingPlan.warmup,
+    repeat: Annotated[int, typer.Option(min=1, max=10_000, help="Samples per result.")] = TimingPlan.repeat,
+    min_sample_time: Annotated[
+        float, typer.Option(min=0.001, help="Seconds one sample lasts at least.")
+    ] = TimingPlan.min_sample_seconds,
     weights: Annotated[Path | None, typer.Option(help="A local state_dict to load instead of random weights.")] = None,
     no_tuning: Annotated[bool, typer.Option("--no-tuning", help="tvm: default schedules only, no tuning database.")] = False,
     tuning_db: Annotated[Path | None, typer.Option(help="tvm: this tuning database instead of the shipped one.")] = None,
@@ -49,8 +51,8 @@ def run(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Measure a model through each backend and store the run."""
-    from benchsvc.cli.report_table import results_table
-    from benchsvc.runner import Case, TimingPlan, build_document
+    from benchsvc.cli.results_table import results_table
+    from benchsvc.runner import Case, build_document
     from benchsvc.runner.environment import default_threads
 
     # Every option is checked before the first model is built: a typo costs seconds, not a run.

@@ -16,13 +16,13 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler
 
     from benchsvc.domain import RunDocument
-    from benchsvc.scheduling.nightly import Target
+    from benchsvc.scheduling.nightly import Destination
 
 NowOption = Annotated[bool, typer.Option("--now", help="Run the suite once, now, and exit.")]
 
 
 def schedule(now: NowOption = False, database_url: DatabaseUrlOption = None) -> None:
-    """Run the benchmark suite every night (BENCHSVC_SCHEDULE_CRON, default 02:00 local)."""
+    """Run the benchmark suite every night, when the BENCHSVC_SCHEDULE_CRON setting says."""
     from benchsvc.scheduling import StoreInDatabase
     from benchsvc.storage import DatabaseError, upgrade
     from benchsvc.storage.database import safe_url
@@ -32,15 +32,15 @@ def schedule(now: NowOption = False, database_url: DatabaseUrlOption = None) -> 
         upgrade(url)
     except DatabaseError as exc:
         fail(str(exc))
-    run(StoreInDatabase(url), jobstore_url=url, now=now, destination=safe_url(url))
+    run(StoreInDatabase(url), jobstore_url=url, now=now, shown_as=safe_url(url))
 
 
 def run(
-    target: Target,
+    destination: Destination,
     *,
     jobstore_url: str,
     now: bool,
-    destination: str,
+    shown_as: str,
     also: Callable[[BaseScheduler], None] = lambda _: None,
 ) -> None:
     """What `schedule` and `agent` share: check the suite, then run it once or on the schedule."""
@@ -61,16 +61,16 @@ def run(
         fail(str(exc), code=2)
     stderr.print(
         f"suite: {len(suite.measurements())} measurements ({', '.join(suite.models)} x "
-        f"{', '.join(suite.backends)} x threads {suite.thread_counts()}), results go to {destination}",
+        f"{', '.join(suite.backends)} x threads {suite.thread_counts()}), results go to {shown_as}",
         highlight=False,
     )
     if now:
-        report(nightly_job(target, trigger="manual"))
+        print_night(nightly_job(destination, trigger="manual"))
         return
     scheduler = build_scheduler(BackgroundScheduler, make_engine(jobstore_url), settings)
     scheduler.start(paused=True)
     try:
-        register_nightly(scheduler, target, settings)
+        register_nightly(scheduler, destination, settings)
         also(scheduler)
     except ScheduleError as exc:
         scheduler.shutdown(wait=False)
@@ -89,7 +89,7 @@ def wait_for_signal() -> None:
     stop.wait()
 
 
-def report(document: RunDocument | None) -> None:
+def print_night(document: RunDocument | None) -> None:
     if document is None:
         fail("another suite is running on this machine; not starting a second one")
     failures = [result for result in document.results if result.error]

@@ -11,9 +11,9 @@ from benchsvc.cli.common import DatabaseUrlOption, fail, stderr
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="Default: BENCHSVC_API_HOST (127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Default: BENCHSVC_API_PORT (8000).")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes; default BENCHSVC_API_WORKERS (1).")] = None,
+    host: Annotated[str | None, typer.Option(help="Default: the BENCHSVC_API_HOST setting.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: the BENCHSVC_API_PORT setting.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes. Default: the BENCHSVC_API_WORKERS setting.")] = None,
     migrate: Annotated[
         bool | None,
         typer.Option(

@@ -17,8 +17,8 @@ def tune(
     database: Annotated[
         Path, typer.Option(help="Database directory; reused (resumed) if it exists.")
     ] = Path("tuning-db"),
-    batch_size: Annotated[int, typer.Option(min=1)] = 1,
-    image_size: Annotated[int, typer.Option(min=32)] = 224,
+    batch_size: Annotated[int, typer.Option(min=1)] = InputShape.batch_size,
+    image_size: Annotated[int, typer.Option(min=32)] = InputShape.image_size,
 ) -> None:
     """Tune MODEL's kernels for this CPU; apply with `torch_tvm_core.apply_tuning(DATABASE)`."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -34,12 +34,12 @@ def tune(
     with Progress(*columns, TimeElapsedColumn(), console=stdout) as progress:
         bar = progress.add_task(f"tuning {model}", total=None)
 
-        def report(step: torch_tvm_core.TuningProgress) -> None:
+        def show_progress(step: torch_tvm_core.TuningProgress) -> None:
             best = f"{step.best_us:.0f} us" if step.best_us is not None else "no valid run"
             progress.update(bar, total=step.kernel_count, completed=step.kernels_done)
             progress.console.print(f"{step.kernel}: {step.trials_run} trials, best {best}")
 
         path = torch_tvm_core.tune(
-            network, inputs, trials=trials, database=database, on_progress=report
+            network, inputs, trials=trials, database=database, on_progress=show_progress
         )
     stdout.print(f"database: {path}")

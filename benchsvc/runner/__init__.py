@@ -9,9 +9,9 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "Case": "benchsvc.runner.suite",
-    "run_case": "benchsvc.runner.suite",
-    "TimingPlan": "benchsvc.runner.measure",
+    "Case": "benchsvc.runner.case",
+    "run_case": "benchsvc.runner.case",
+    "TimingPlan": "benchsvc.runner.plan",
     "build_document": "benchsvc.runner.document",
 }
 

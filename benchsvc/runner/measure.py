@@ -14,27 +14,9 @@ import torch
 
 from benchsvc.domain import Interference
 from benchsvc.runner.interference import InterferenceMeter
+from benchsvc.runner.plan import TimingPlan
 
 Clock = Callable[[], float]
-
-
-@dataclass(frozen=True)
-class TimingPlan:
-    warmup: int = 3
-    repeat: int = 10
-    min_sample_seconds: float = 0.2
-    # A fixed count skips calibration; tests use it to keep runs short and predictable.
-    calls_per_sample: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.warmup < 0:
-            raise ValueError(f"warmup must be >= 0, got {self.warmup}")
-        if self.repeat < 1:
-            raise ValueError(f"repeat must be >= 1, got {self.repeat}")
-        if self.min_sample_seconds <= 0:
-            raise ValueError("min_sample_seconds must be positive")
-        if self.calls_per_sample is not None and self.calls_per_sample < 1:
-            raise ValueError(f"calls per sample must be >= 1, got {self.calls_per_sample}")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchsvc.agent import OutboxReport, send
+from benchsvc.agent import OutboxDelivery, send
 from benchsvc.config import get_settings
 from benchsvc.domain import Result, RunDocument
 from benchsvc.runner import build_document
@@ -39,11 +39,12 @@ class PostToServer:
     token: str
     outbox: Path
 
-    def deliver(self, document: RunDocument) -> OutboxReport:
+    def deliver(self, document: RunDocument) -> OutboxDelivery:
         return send(document, self.outbox, self.server_url, self.token)
 
 
-Target = StoreInDatabase | PostToServer
+# Where a measured run goes: this machine's database, or a server (through the outbox).
+Destination = StoreInDatabase | PostToServer
 
 
 def run_suite(
@@ -76,7 +77,7 @@ def log_result(measurement: Measurement, result: Result) -> None:
     log.info("%s %s %d thread(s): %s %s", measurement.model, measurement.backend, measurement.threads, result.status, speed)
 
 
-def nightly_job(target: Target, trigger: str = "nightly") -> RunDocument | None:
+def nightly_job(destination: Destination, trigger: str = "nightly") -> RunDocument | None:
     """The scheduled job: read the suite file now (so edits apply next night), measure, deliver."""
     settings = get_settings()
     try:
@@ -88,7 +89,7 @@ def nightly_job(target: Target, trigger: str = "nightly") -> RunDocument | None:
         log.warning("%s", exc)
         return None
     try:
-        log.info("run %s measured; delivered: %s", document.run_id, target.deliver(document))
+        log.info("run %s measured; delivered: %s", document.run_id, destination.deliver(document))
     except DatabaseError as exc:
         log.error("%s; the run is kept in %s", exc, spool(document, settings.spool_dir))
     return document

@@ -10,7 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
 from benchsvc.config import Settings
-from benchsvc.scheduling.nightly import Target
+from benchsvc.scheduling.nightly import Destination
 
 NIGHTLY_JOB_ID = "nightly-suite"
 NIGHTLY_JOB = "benchsvc.scheduling.nightly:nightly_job"
@@ -43,7 +43,7 @@ def build_scheduler(kind: type[SchedulerType], jobstore: Engine, settings: Setti
     )
 
 
-def register_nightly(scheduler: BaseScheduler, target: Target, settings: Settings) -> None:
+def register_nightly(scheduler: BaseScheduler, destination: Destination, settings: Settings) -> None:
     """Add the nightly job, or update it while keeping its stored next run time.
 
     Replacing the job outright would recompute its next run from now and silently drop a
@@ -54,9 +54,9 @@ def register_nightly(scheduler: BaseScheduler, target: Target, settings: Setting
     existing = scheduler.get_job(NIGHTLY_JOB_ID)
     # repr, unlike str, includes the time zone.
     if existing is not None and repr(existing.trigger) == repr(trigger):
-        scheduler.modify_job(NIGHTLY_JOB_ID, kwargs={"target": target})
+        scheduler.modify_job(NIGHTLY_JOB_ID, kwargs={"destination": destination})
         return
     scheduler.add_job(
         NIGHTLY_JOB, trigger, id=NIGHTLY_JOB_ID, name="nightly benchmark suite",
-        kwargs={"target": target}, replace_existing=True,
+        kwargs={"destination": destination}, replace_existing=True,
     )

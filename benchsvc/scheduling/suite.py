@@ -8,10 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from benchsvc.backends import BACKEND_NAMES
+from benchsvc.backends import BACKEND_NAMES, DEFAULT_BACKENDS
 from benchsvc.domain import Result
-from benchsvc.models import MODEL_NAMES
+from benchsvc.models import MODEL_NAMES, InputShape
 from benchsvc.runner.environment import default_threads
+from benchsvc.runner.plan import TimingPlan
 
 ALL_CORES = "all"
 # What a measuring child writes: one Result per measurement of its group, in order.
@@ -56,13 +57,13 @@ class Suite(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     models: list[str] = Field(default_factory=lambda: list(MODEL_NAMES), min_length=1)
-    backends: list[str] = Field(default_factory=lambda: ["jit", "tvm"], min_length=1)
+    backends: list[str] = Field(default_factory=lambda: list(DEFAULT_BACKENDS), min_length=1)
     threads: list[int | Literal["all"]] = Field(default_factory=lambda: [1, ALL_CORES], min_length=1)
-    batch_size: int = Field(default=1, ge=1)
-    image_size: int = Field(default=224, ge=32)
-    warmup: int = Field(default=3, ge=0)
-    repeat: int = Field(default=10, ge=1)
-    min_sample_time: float = Field(default=0.2, gt=0)
+    batch_size: int = Field(default=InputShape.batch_size, ge=1)
+    image_size: int = Field(default=InputShape.image_size, ge=32)
+    warmup: int = Field(default=TimingPlan.warmup, ge=0)
+    repeat: int = Field(default=TimingPlan.repeat, ge=1)
+    min_sample_time: float = Field(default=TimingPlan.min_sample_seconds, gt=0)
     iterations: int | None = Field(default=None, ge=1)
     # A child that runs longer is killed and its result recorded as failed; tvm compiles for minutes.
     timeout_seconds: float = Field(default=3600, gt=0)

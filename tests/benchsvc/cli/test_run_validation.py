@@ -18,7 +18,7 @@ def nothing_may_be_measured(monkeypatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("a model was built although an option was bad")
 
-    monkeypatch.setattr("benchsvc.runner.suite.build_model", refuse)
+    monkeypatch.setattr("benchsvc.runner.case.build_model", refuse)
 
 
 def refused(result) -> str:

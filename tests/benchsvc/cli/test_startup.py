@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 import benchsvc
 from benchsvc.cli.app import app
 
-# What only the commands that measure, store or serve need.
+# What only the commands that measure, store or serve need; pydantic alone costs a fifth of a second.
 HEAVY = ("torch", "torchvision", "tvm", "torch_tvm_core", "scipy", "numpy", "sqlalchemy", "alembic",
-         "fastapi", "uvicorn", "plotly", "apscheduler", "httpx")
+         "fastapi", "uvicorn", "plotly", "apscheduler", "httpx", "pydantic", "pydantic_settings")
 
 runner = CliRunner()
 

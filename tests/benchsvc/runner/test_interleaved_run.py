@@ -6,7 +6,7 @@ import torch
 from benchsvc.domain import Status
 from benchsvc.models import InputShape, example_inputs
 from benchsvc.runner import Case, TimingPlan, run_case
-from benchsvc.runner.suite import prepare, time_contenders
+from benchsvc.runner.case import prepare, time_contenders
 
 SMALL = InputShape(batch_size=1, image_size=32)
 QUICK = TimingPlan(warmup=1, repeat=5, calls_per_sample=2)

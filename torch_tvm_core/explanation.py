@@ -13,7 +13,7 @@ from torch_tvm_core.workload import Work
 
 
 @dataclasses.dataclass(frozen=True)
-class SubgraphReport:
+class SubgraphExplanation:
     """One subgraph of the latest plan. failure says why it runs in PyTorch, if it does."""
 
     name: str
@@ -46,7 +46,7 @@ class Explanation:
         the disk cache counts as build.
     """
 
-    subgraphs: list[SubgraphReport]
+    subgraphs: list[SubgraphExplanation]
     ops_in_tvm: dict[str, int]
     ops_fallback: dict[str, int]
     ops_fallback_by_kind: dict[str, int]
@@ -68,7 +68,7 @@ class Explanation:
     def to_dict(self) -> dict[str, Any]:
         result = dataclasses.asdict(self)
         result["subgraphs"] = len(self.subgraphs)
-        result["subgraph_details"] = [dataclasses.asdict(report) for report in self.subgraphs]
+        result["subgraph_details"] = [dataclasses.asdict(subgraph) for subgraph in self.subgraphs]
         return result
 
     def __str__(self) -> str:
@@ -87,9 +87,9 @@ class Explanation:
             f"{self.disk_cache_hits} from disk",
         ]
         lines += [
-            f"  {report.name} runs in PyTorch: {report.failure}"
-            for report in self.subgraphs
-            if report.failure is not None
+            f"  {subgraph.name} runs in PyTorch: {subgraph.failure}"
+            for subgraph in self.subgraphs
+            if subgraph.failure is not None
         ]
         if self.capture_error:
             lines.append(f"  the program runs in PyTorch: {self.capture_error}")
@@ -97,7 +97,7 @@ class Explanation:
 
 
 def explain(compiled: object) -> Explanation:
-    """Report on a model from compile(), or a module traced while enable() was on."""
+    """What ran where, for a model from compile(), or a module traced while enable() was on."""
     model = getattr(compiled, "compiled_model", compiled)
     if not isinstance(model, CompiledModel):
         raise TypeError(
@@ -118,7 +118,7 @@ def explain(compiled: object) -> Explanation:
     compiled_records = [record for record in records if record.ran_on_tvm]
     every_record = [record for known in model.plans() for record in known.subgraphs]
     return Explanation(
-        subgraphs=[_subgraph_report(record) for record in records],
+        subgraphs=[_subgraph_explanation(record) for record in records],
         ops_in_tvm=dict(sorted(on_tvm.ops.items())),
         ops_fallback=dict(sorted(fallback.ops.items())),
         ops_fallback_by_kind=dict(sorted(fallback.kinds.items())),
@@ -156,8 +156,8 @@ def _split_work(plan: Plan | None) -> tuple[Work, Work]:
     return on_tvm, fallback
 
 
-def _subgraph_report(record: SubgraphRecord) -> SubgraphReport:
-    return SubgraphReport(
+def _subgraph_explanation(record: SubgraphRecord) -> SubgraphExplanation:
+    return SubgraphExplanation(
         name=record.name,
         inputs=record.inputs,
         ops=dict(sorted(record.work.ops.items())),
