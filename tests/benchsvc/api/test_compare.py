@@ -1,3 +1,5 @@
+import pytest
+
 from benchsvc.domain import Status
 from tests.support.documents import a_document, a_result
 
@@ -75,3 +77,20 @@ def test_comparing_with_an_unknown_run_is_a_404_naming_which(post, client):
 
     assert answer.status_code == 404
     assert answer.json()["detail"].startswith("contender: no run")
+
+
+def test_confidence_is_adjusted_for_every_result_compared(post, client):
+    # Given two runs with 30 results each, one of them slower and the rest the same
+    backends = [f"b{i}" for i in range(30)]
+    baseline = a_document(*[a_result(backend, samples=STEADY) for backend in backends])
+    contender = a_document(a_result("b0", samples=SLOWER),
+                           *[a_result(backend, samples=list(reversed(STEADY))) for backend in backends[1:]])
+    post(baseline), post(contender)
+
+    results = compare(client, baseline, contender).json()["results"]
+
+    # Then the slower one's q-value is its p-value adjusted (Benjamini-Hochberg) over all 30 tests
+    slower = results[0]
+    assert slower["q_value"] == pytest.approx(min(1.0, slower["p_value"] * 30))
+    assert slower["confidence"] == pytest.approx(1.0 - slower["q_value"])
+    assert all(r["verdict"] == "unchanged" for r in results[1:])
