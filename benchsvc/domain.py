@@ -31,17 +31,6 @@ class Status(StrEnum):
     FAILED = "failed"
 
 
-class RegressionState(StrEnum):
-    """Where a regression stands: new and acknowledged ones are open."""
-
-    NEW = "new"
-    ACKNOWLEDGED = "acknowledged"
-    EXPECTED = "expected"
-    FALSE_ALARM = "false_alarm"
-    FIXED = "fixed"
-    RECOVERED = "recovered"
-
-
 class Machine(Frozen):
     """The hardware a result was measured on; its fingerprint names the machine."""
 
