@@ -74,3 +74,11 @@ def test_set_on_an_unknown_regression_exits_with_2_and_one_line(cli, history):
     result = cli.invoke(app, ["regressions", "set", "999", "fixed", "--database-url", history])
     assert result.exit_code == 2
     assert "no regression 999" in result.stderr
+
+
+def test_listing_without_a_database_says_nothing_is_stored_and_creates_nothing(cli, isolated_data_dir):
+    result = cli.invoke(app, ["regressions", "list"])
+
+    assert result.exit_code == 0, result.output
+    assert "nothing stored yet" in result.stdout
+    assert not isolated_data_dir.exists()
