@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from benchsvc.cli.common import DatabaseUrlOption, nothing_stored_message, stdout, stored_engine
 from benchsvc.cli.run import validated_model
+
+if TYPE_CHECKING:
+    from benchsvc.storage.series import SeriesPoint
 
 
 def history(
@@ -44,24 +47,40 @@ def history(
     if json_output:
         print(json.dumps([
             {"run_id": p.run_id, "created_at": p.created_at.isoformat(), "commit": p.commit_sha,
-             "backend": p.backend, "threads": p.threads, "median": p.median, "iqr": p.iqr, "n": p.n}
+             "history_key": p.history_key, "machine": p.machine, "backend": p.backend, "threads": p.threads,
+             "batch_size": p.batch_size, "image_size": p.image_size, "configuration": p.configuration,
+             "median": p.median, "iqr": p.iqr, "n": p.n, "ratio_to_jit": p.ratio_to_jit, "noisy": p.noisy}
             for p in points
         ], indent=2))
         return
     if not points:
         stdout.print(f"no stored results for {model}")
         return
-    table = Table(title=f"{model}: iterations per second")
-    for column in ("time (UTC)", "commit", "backend", "threads", "median", "IQR", "samples"):
+    # One table per series: two image sizes or two tuning databases are never one line.
+    by_series: dict[str, list[SeriesPoint]] = {}
+    for point in points:
+        by_series.setdefault(point.history_key, []).append(point)
+    for key, line in by_series.items():
+        stdout.print(series_table(model, key, line))
+
+
+def series_table(model: str, key: str, points: list[SeriesPoint]) -> Table:
+    first = points[0]
+    identity = (
+        f"{model} · {first.backend} · {first.threads} thread(s) · batch {first.batch_size} · "
+        f"{first.image_size}x{first.image_size}" + (f" · {first.configuration}" if first.configuration else "")
+    )
+    table = Table(title=f"{identity}\nseries {key} on machine {first.machine}: iterations per second")
+    for column in ("time (UTC)", "commit", "median", "IQR", "samples", "vs jit", "noisy"):
         table.add_column(column)
     for point in points:
         table.add_row(
             point.created_at.strftime("%Y-%m-%d %H:%M"),
             (point.commit_sha or "-")[:10],
-            point.backend,
-            str(point.threads),
             f"{point.median:.2f}",
             f"{point.iqr:.2f}",
             str(point.n),
+            f"{point.ratio_to_jit:.2f}x" if point.ratio_to_jit is not None else "-",
+            "noisy" if point.noisy else "",
         )
-    stdout.print(table)
+    return table

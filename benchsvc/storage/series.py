@@ -65,6 +65,7 @@ class SeriesPoint:
     noisy: bool = False
     # This result's paired speed over jit in the same run (median of per-round ratios).
     ratio_to_jit: float | None = None
+    configuration: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class SeriesLine:
     threads: int
     batch_size: int
     image_size: int
+    configuration: str
     points: int
     first: datetime
     last: datetime
@@ -124,13 +126,13 @@ def series_lines(session: Session, query: SeriesQuery) -> list[SeriesLine]:
     counted = (
         select(
             ResultRow.history_key, ResultRow.machine_id, ResultRow.backend, ResultRow.threads,
-            ResultRow.batch_size, ResultRow.image_size, func.count().label("points"),
+            ResultRow.batch_size, ResultRow.image_size, ResultRow.configuration, func.count().label("points"),
             func.min(ResultRow.created_at).label("first"), func.max(ResultRow.created_at).label("last"),
         )
         .where(*matching(session, query))
         .group_by(
             ResultRow.history_key, ResultRow.machine_id, ResultRow.backend, ResultRow.threads,
-            ResultRow.batch_size, ResultRow.image_size,
+            ResultRow.batch_size, ResultRow.image_size, ResultRow.configuration,
         )
         .subquery()
     )
@@ -138,7 +140,7 @@ def series_lines(session: Session, query: SeriesQuery) -> list[SeriesLine]:
     lines = [
         SeriesLine(
             history_key=row.history_key, machine=row.fingerprint, backend=row.backend, threads=row.threads,
-            batch_size=row.batch_size, image_size=row.image_size, points=row.points,
+            batch_size=row.batch_size, image_size=row.image_size, configuration=row.configuration, points=row.points,
             first=utc(row.first), last=utc(row.last),
         )
         for row in session.execute(statement)
@@ -179,7 +181,7 @@ def detail_columns(include_samples: bool) -> list:
     """What a drawn point shows besides: read for the points kept only."""
     columns = [
         ResultRow.q1, ResultRow.q3, ResultRow.iqr, ResultRow.n_samples, ResultRow.compile_seconds,
-        ResultRow.peak_memory_bytes, ResultRow.noisy, ResultRow.ratio_median,
+        ResultRow.peak_memory_bytes, ResultRow.noisy, ResultRow.ratio_median, ResultRow.configuration,
     ]
     return columns + [ResultRow.samples] if include_samples else columns
 
@@ -246,7 +248,7 @@ def to_point(row: Any, include_samples: bool) -> SeriesPoint:
         n=row.n_samples or 0, runs=mapping.get("runs", 1), low=mapping.get("low", row.median),
         high=mapping.get("high", row.median), samples=list(row.samples or []) if include_samples else [],
         compile_seconds=row.compile_seconds, peak_memory_bytes=row.peak_memory_bytes, noisy=bool(row.noisy),
-        ratio_to_jit=row.ratio_median,
+        ratio_to_jit=row.ratio_median, configuration=row.configuration or "",
     )
 
 
