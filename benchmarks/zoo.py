@@ -76,11 +76,13 @@ def _alternating_rounds(calls: dict[str, Callable[[], object]], rounds: int,
 
 
 def measure(name: str, image_size: int, cache_dir: pathlib.Path, rounds: int,
-            warm_only: bool) -> ModelResult:
+            warm_only: bool, threads: int) -> ModelResult:
     import torch
     import torchvision
 
     import torch_tvm_core
+
+    torch.set_num_threads(threads)
 
     result = ModelResult(model=name, image_size=image_size)
     torch.manual_seed(0)
@@ -136,7 +138,7 @@ def _calls_per_round(call: Callable[[], object]) -> int:
 
 def _child(args: argparse.Namespace) -> None:
     result = measure(args.one, args.image_size, pathlib.Path(args.cache_dir), args.rounds,
-                     args.warm_only)
+                     args.warm_only, args.threads)
     print(_RESULT_PREFIX + json.dumps(dataclasses.asdict(result)), flush=True)
 
 
@@ -144,7 +146,7 @@ def _run_child(name: str, args: argparse.Namespace, cache_dir: str, warm_only: b
                log: pathlib.Path) -> ModelResult:
     command = [
         sys.executable, __file__, "--one", name, "--image-size", str(args.image_size),
-        "--cache-dir", cache_dir, "--rounds", str(args.rounds),
+        "--cache-dir", cache_dir, "--rounds", str(args.rounds), "--threads", str(args.threads),
     ] + (["--warm-only"] if warm_only else [])
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with log.open("a") as output:
@@ -201,6 +203,8 @@ def main() -> None:
     parser.add_argument("--image-size", type=int, default=224)
     parser.add_argument("--timeout", type=float, default=900, help="seconds per model process")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                        help="threads for PyTorch and TVM alike")
     parser.add_argument("--log", default="zoo_children.log", help="children's stderr")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--cache-dir", help=argparse.SUPPRESS)
@@ -216,8 +220,8 @@ def main() -> None:
     else:
         names = args.models.split(",")
     log = pathlib.Path(args.log)
-    print(f"CPU: {_cpu_model()}, {os.cpu_count()} cores; image {args.image_size}x{args.image_size}"
-          ", batch 1, random weights", flush=True)
+    print(f"CPU: {_cpu_model()}, {os.cpu_count()} cores, {args.threads} thread(s); image "
+          f"{args.image_size}x{args.image_size}, batch 1, random weights", flush=True)
     print(HEADER, flush=True)
     for name in names:
         with tempfile.TemporaryDirectory(prefix="zoo-cache-") as cache_dir:
