@@ -87,3 +87,46 @@ def test_a_program_torch_export_cannot_capture_runs_in_pytorch() -> None:
     torch.testing.assert_close(compiled(x), data_dependent(x))
     torch.testing.assert_close(compiled(-x), data_dependent(-x))
     assert torch_tvm_core.explain(compiled).capture_error is not None
+
+
+def test_a_sparse_input_never_reaches_tvm() -> None:
+    def negated_plus_one(x: torch.Tensor) -> torch.Tensor:
+        return torch.neg(x).to_dense() + 1
+
+    x = torch.eye(4).to_sparse()
+
+    compiled = torch_tvm_core.compile(negated_plus_one, (x,), min_subgraph_size=1)
+
+    torch.testing.assert_close(compiled(x), negated_plus_one(x))
+    report = torch_tvm_core.explain(compiled)
+    assert all(not subgraph.failures for subgraph in report.subgraphs)
+    assert report.ops_fallback["aten.neg.default"] == 1
+    assert report.ops_in_tvm == {"aten.add.Tensor": 1}
+
+
+def test_shape_bookkeeping_around_masked_select_stays_in_pytorch_without_failures() -> None:
+    def positives_plus_one(x: torch.Tensor) -> torch.Tensor:
+        return torch.masked_select(x, x > 0).sum() + 1
+
+    x = torch.randn(10)
+
+    compiled = torch_tvm_core.compile(positives_plus_one, (x,), min_subgraph_size=1)
+
+    torch.testing.assert_close(compiled(x), positives_plus_one(x))
+    report = torch_tvm_core.explain(compiled)
+    assert all(not subgraph.failures for subgraph in report.subgraphs)
+    assert report.ops_fallback["aten.masked_select.default"] == 1
+
+
+def test_cosh_and_sinh_run_in_pytorch_without_a_failed_build() -> None:
+    def hyperbolic(x: torch.Tensor) -> torch.Tensor:
+        return torch.cosh(x) * torch.sinh(x) + x
+
+    x = torch.randn(64)
+
+    compiled = torch_tvm_core.compile(hyperbolic, (x,), min_subgraph_size=1)
+
+    torch.testing.assert_close(compiled(x), hyperbolic(x))
+    report = torch_tvm_core.explain(compiled)
+    assert all(not subgraph.failures for subgraph in report.subgraphs)
+    assert report.ops_fallback == {"aten.cosh.default": 1, "aten.sinh.default": 1}
