@@ -40,7 +40,7 @@ def compile(  # noqa: A001 - the name users know from torch.compile
         min_subgraph_size=min_subgraph_size,
         **options,
     )
-    compiled = CompiledModel(model_or_fn, settings)
+    compiled = CompiledModel(_program_of(model_or_fn), settings)
     compiled(*_as_tuple(example_inputs))
     return compiled
 
@@ -51,11 +51,18 @@ def to_relax(fn_or_module: capture.ProgramSource, inputs: Sequence[Any]) -> tvm.
     Takes a plain function or nn.Module (captured by torch.export), or a traced or
     scripted TorchScript function or module.
     """
-    program = capture.export_program(fn_or_module, _as_tuple(inputs))
+    program = capture.export_program(_program_of(fn_or_module), _as_tuple(inputs))
     unsupported = count_ops(node for node in program.graph.nodes if not is_supported(node))
     if unsupported:
         raise UnsupportedOperatorError(unsupported, reason="to_relax() lowers the whole graph")
     return lower.relax_module(program)
+
+
+def _program_of(source: capture.ProgramSource) -> capture.ProgramSource:
+    """What a module traced while enable() was on (or compiled before) was made from."""
+    while isinstance(source, CompiledModel):
+        source = source.__dict__["source"]
+    return source
 
 
 def _as_tuple(inputs: Sequence[Any] | torch.Tensor) -> tuple[Any, ...]:

@@ -100,7 +100,7 @@ def compiler_fingerprint() -> str:
     """TVM and torch versions plus our own compiler sources, which change the code made."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"tvm={tvm.__version__};torch={torch.__version__}".encode())
-    sources = [_PACKAGE_DIR / "pipeline.py", _PACKAGE_DIR / "lower.py"]
+    sources = [_PACKAGE_DIR / name for name in ("pipeline.py", "lower.py", "conversions.py")]
     sources += sorted((_PACKAGE_DIR / "schedules").rglob("*.py"))
     for source in sources:
         if source.is_file():

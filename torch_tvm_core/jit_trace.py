@@ -15,6 +15,9 @@ from torch_tvm_core.settings import Settings
 
 _lock = threading.Lock()
 _original_trace: Any = None
+# Set while our trace runs: PyTorch's trace checker traces again through torch.jit.trace,
+# and that check must be the plain trace, not a second compile on TVM.
+_tracing = threading.local()
 
 
 class TracedOnTVM(CompiledModel):
@@ -71,8 +74,14 @@ def is_enabled() -> bool:
 
 def _tracing_on_tvm(original: Any, settings: Settings) -> Any:
     @functools.wraps(original)
-    def trace(func: Any, example_inputs: Any = None, *args: Any, **kwargs: Any) -> TracedOnTVM:
-        traced = original(func, example_inputs, *args, **kwargs)
+    def trace(func: Any, example_inputs: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if getattr(_tracing, "active", False):
+            return original(func, example_inputs, *args, **kwargs)
+        _tracing.active = True
+        try:
+            traced = original(func, example_inputs, *args, **kwargs)
+        finally:
+            _tracing.active = False
         return TracedOnTVM(traced, settings)
 
     return trace

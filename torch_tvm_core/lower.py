@@ -10,13 +10,19 @@ from torch import fx
 from tvm.relax.frontend.torch import from_exported_program
 
 from torch_tvm_core import capture
+from torch_tvm_core.conversions import CONVERTERS
 
 
 def relax_module(program: torch.export.ExportedProgram) -> tvm.IRModule:
     """The Relax IRModule of a core-ATen program; weights become bound constants."""
     # The program is already core ATen (capture decomposed it); decomposing again
     # would only cost time.
-    return from_exported_program(program, keep_params_as_input=False, run_ep_decomposition=False)
+    return from_exported_program(
+        program,
+        keep_params_as_input=False,
+        run_ep_decomposition=False,
+        custom_convert_map=dict(CONVERTERS),
+    )
 
 
 def subgraph_relax_module(

@@ -15,6 +15,8 @@ import torch
 from torch import fx
 from torch.fx.passes.operator_support import OperatorSupportBase
 
+from torch_tvm_core import probe
+
 # TVM's CPU code generation has no complex numbers, and its importer maps no quantized
 # or sparse dtypes.
 _UNSUPPORTED_DTYPES = frozenset(
@@ -54,16 +56,124 @@ def _tensor_dtypes_supported(node: fx.Node) -> bool:
     tensors = _tensors_of(node)
     for source in node.all_input_nodes:
         tensors += _tensors_of(source)
-    return all(tensor.dtype not in _UNSUPPORTED_DTYPES for tensor in tensors)
+    # Sparse and other non-strided layouts have no DLPack form TVM can take.
+    return all(
+        tensor.dtype not in _UNSUPPORTED_DTYPES and tensor.layout == torch.strided
+        for tensor in tensors
+    )
+
+
+def _computes_tensors(node: fx.Node) -> bool:
+    """Tensors in, tensors out: shape bookkeeping (sym_size, _assert_scalar, the scalar
+    arithmetic around data-dependent ops such as nonzero) would cross the TVM boundary as
+    Python numbers, which TVM's importer cannot take."""
+    values = node.meta.get("val")
+    flat = values if isinstance(values, list | tuple) else [values]
+    if not flat or not all(isinstance(value, torch.Tensor) for value in flat):
+        return False
+    for source in node.all_input_nodes:
+        value = source.meta.get("val")
+        if source.op != "get_attr" and not isinstance(value, torch.Tensor | list | tuple):
+            return False
+    return True
+
+
+def _deterministic(node: fx.Node) -> bool:
+    """Random operators are PyTorch's: TVM's importer lowers dropout to the identity, which
+    is only right when dropout is off."""
+    target = node.target
+    if torch.Tag.nondeterministic_seeded not in target.tags:
+        return True
+    if target is torch.ops.aten.native_dropout.default:
+        return node.args[2] is False or node.args[1] == 0
+    return False
 
 
 def _static_shapes(node: fx.Node) -> bool:
     return all(all(isinstance(size, int) for size in value.shape) for value in _tensors_of(node))
 
 
+def _float32_result(node: fx.Node) -> bool:
+    """TVM's converters for these fix the result dtype to float32: a float64 convolution
+    would come back as float32."""
+    return all(tensor.dtype == torch.float32 for tensor in _tensors_of(node))
+
+
+def _only_the_result_is_used(node: fx.Node) -> bool:
+    """TVM's converters give the right normalized tensor but not the saved mean and
+    reciprocal deviation (outputs 1 and 2, in the wrong shape)."""
+    return all(
+        user.target is operator.getitem and user.args[1] == 0 for user in node.users
+    )
+
+
+def _not_training(position: int) -> Callable[[fx.Node], bool]:
+    """Batch norm in training mode normalizes with the batch's own statistics; TVM's
+    converters always use the running ones."""
+
+    def check(node: fx.Node) -> bool:
+        training = node.args[position] if len(node.args) > position else node.kwargs.get(
+            "training", False
+        )
+        return training is False
+
+    return check
+
+
+def _contiguous_strides(node: fx.Node) -> bool:
+    """TVM's as_strided takes only the strides of a contiguous tensor of the given size."""
+    size, stride = node.args[1], node.args[2]
+    expected, step = [], 1
+    for extent in reversed(size):
+        expected.append(step)
+        step *= extent
+    offset = node.args[3] if len(node.args) > 3 else 0
+    return list(stride) == expected[::-1] and not offset
+
+
+def _no_divisor_override(position: int) -> Callable[[fx.Node], bool]:
+    """TVM's average pools divide by the window; PyTorch's divisor_override is ignored."""
+
+    def check(node: fx.Node) -> bool:
+        value = node.args[position] if len(node.args) > position else node.kwargs.get(
+            "divisor_override"
+        )
+        return value is None
+
+    return check
+
+
+def _not_transposed_3d(node: fx.Node) -> bool:
+    """TVM's importer has no transposed 3-D convolution."""
+    transposed = node.args[6] if len(node.args) > 6 else False
+    return not (transposed and len(node.args[0].meta["val"].shape) == 5)
+
+
 # Predicates a node must also satisfy, keyed by the converter-table name.
 OVERRIDES: Mapping[str, Callable[[fx.Node], bool]] = {
     "getitem": _producer_supported,
+    "convolution.default": lambda node: _float32_result(node) and _not_transposed_3d(node),
+    "conv1d.default": _float32_result,
+    "conv2d.default": _float32_result,
+    "conv3d.default": _float32_result,
+    "conv_transpose1d.default": _float32_result,
+    "conv_transpose2d.input": _float32_result,
+    "addmm.default": _float32_result,
+    "native_layer_norm.default": _only_the_result_is_used,
+    "native_group_norm.default": _only_the_result_is_used,
+    "_native_batch_norm_legit_functional.default": _not_training(5),
+    "batch_norm.default": _not_training(5),
+    "_native_batch_norm_legit.no_stats": lambda node: False,
+    "as_strided.default": _contiguous_strides,
+    "avg_pool2d.default": _no_divisor_override(6),
+    "avg_pool3d.default": _no_divisor_override(6),
+}
+
+# Converter-table entries that give wrong results, found by the OpInfo sweep
+# (benchmarks/opinfo_sweep.py): PyTorch runs them.
+WRONG_ON_TVM: Mapping[str, str] = {
+    "_upsample_bilinear2d_aa.default": "antialiased resize computed without the antialias filter",
+    "heaviside.default": "fails to build: the importer mixes float32 and the input's dtype",
 }
 
 
@@ -80,12 +190,17 @@ def is_supported(node: fx.Node) -> bool:
         name = target.__name__
     else:
         return False
-    if name not in tvm_converter_names():
+    if name not in tvm_converter_names() or name in WRONG_ON_TVM:
         return False
+    if name != "getitem":
+        if not (_computes_tensors(node) and _deterministic(node)):
+            return False
     if not (_tensor_dtypes_supported(node) and _static_shapes(node)):
         return False
     override = OVERRIDES.get(name)
-    return override is None or override(node)
+    if override is not None and not override(node):
+        return False
+    return not probe.needs_probe(node) or probe.builds_alone(node)
 
 
 class TVMOperatorSupport(OperatorSupportBase):

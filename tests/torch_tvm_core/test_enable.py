@@ -85,3 +85,50 @@ def test_bad_options_are_rejected_and_leave_pytorch_untouched() -> None:
 
     assert torch.jit.trace is original
     assert not torch_tvm_core.is_enabled()
+
+
+def test_pytorchs_trace_checker_runs_the_plain_trace_so_strict_mode_names_the_op() -> None:
+    def scaled_tanh_of_relu(x: torch.Tensor) -> torch.Tensor:
+        return torch.ops.tvmtest.scaled_tanh(torch.relu(x) + 1, 2.0) * 3
+
+    x = torch.randn(4, 4)
+    torch_tvm_core.enable(strict=True)
+
+    traced = torch.jit.trace(scaled_tanh_of_relu, (x,))
+
+    with pytest.raises(torch_tvm_core.UnsupportedOperatorError, match="scaled_tanh"):
+        traced(x)
+
+
+def test_a_trace_while_enabled_compiles_once() -> None:
+    def gelu_ish(x: torch.Tensor) -> torch.Tensor:
+        return x * torch.sigmoid(1.702 * x)
+
+    x = torch.randn(4, 8)
+    torch_tvm_core.enable()
+
+    traced = torch.jit.trace(gelu_ish, (x,), check_trace=True)
+    traced(x)
+    traced(x)
+
+    report = torch_tvm_core.explain(traced)
+    assert report.cache_misses == 1
+    assert report.plans == 1
+
+
+def test_the_trace_checker_inside_an_enabled_trace_gets_a_plain_torchscript_module() -> None:
+    seen = []
+    original_check = torch.jit._trace._check_trace
+
+    def recording_check(*args, **kwargs):
+        seen.append(torch.jit.trace(lambda t: t + 1, (torch.ones(2),), check_trace=False))
+        return original_check(*args, **kwargs)
+
+    torch_tvm_core.enable()
+    torch.jit._trace._check_trace = recording_check
+    try:
+        torch.jit.trace(lambda t: t * 2, (torch.ones(2),), check_trace=True)
+    finally:
+        torch.jit._trace._check_trace = original_check
+
+    assert seen and all(isinstance(module, torch.jit.ScriptFunction) for module in seen)

@@ -56,3 +56,37 @@ def test_an_op_on_complex_tensors_is_not_supported_though_its_name_is_in_the_tab
     nodes = nodes_by_op(Lambda(lambda x: torch.fft.rfft(x).abs()), torch.randn(2, 8))
     assert "abs.default" in tvm_converter_names()
     assert not is_supported(nodes["aten.abs.default"])
+
+
+def test_an_operator_whose_intrinsic_tvm_cannot_build_is_refused_before_compiling() -> None:
+    nodes = nodes_by_op(Lambda(lambda x: torch.cosh(x) + torch.sinh(x)), torch.randn(64))
+
+    assert "cosh.default" in tvm_converter_names()
+    assert not is_supported(nodes["aten.cosh.default"])
+    assert not is_supported(nodes["aten.sinh.default"])
+    assert is_supported(nodes["aten.add.Tensor"])
+
+
+def test_an_operator_whose_intrinsic_tvm_builds_stays_supported() -> None:
+    nodes = nodes_by_op(Lambda(lambda x: torch.tanh(x) + torch.exp(x)), torch.randn(64))
+    assert is_supported(nodes["aten.tanh.default"])
+    assert is_supported(nodes["aten.exp.default"])
+
+
+def test_shape_bookkeeping_around_a_data_dependent_op_is_not_supported() -> None:
+    nodes = nodes_by_op(Lambda(lambda x: torch.masked_select(x, x > 0).sum()), torch.randn(10))
+
+    scalar_nodes = [
+        node for name, node in nodes.items() if "sym_size" in name or "_assert_scalar" in name
+    ]
+    assert scalar_nodes
+    assert not any(is_supported(node) for node in scalar_nodes)
+    assert is_supported(nodes["aten.gt.Scalar"])
+
+
+def test_random_operators_are_not_supported() -> None:
+    nodes = nodes_by_op(
+        Lambda(lambda x: torch.nn.functional.dropout(x, 0.5, training=True)), torch.randn(8)
+    )
+    assert "native_dropout.default" in tvm_converter_names()
+    assert not is_supported(nodes["aten.native_dropout.default"])

@@ -66,3 +66,16 @@ def test_a_traced_module_becomes_a_module_that_computes_the_same() -> None:
 def test_a_program_with_unsupported_ops_is_refused_with_their_names() -> None:
     with pytest.raises(torch_tvm_core.UnsupportedOperatorError, match="special_bessel_j0"):
         torch_tvm_core.to_relax(WithUnconvertedOps().eval(), (torch.randn(1, 3, 8, 8),))
+
+
+def test_a_module_traced_while_enabled_becomes_a_module_that_computes_the_same() -> None:
+    model, x = ConvBlock().eval(), torch.randn(1, 3, 8, 8)
+    torch_tvm_core.enable()
+    try:
+        traced = torch.jit.trace(model, (x,))
+    finally:
+        torch_tvm_core.disable()
+
+    module = torch_tvm_core.to_relax(traced, (x,))
+
+    torch.testing.assert_close(run(module, x), model(x), atol=1e-5, rtol=1e-5)
