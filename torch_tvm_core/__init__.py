@@ -12,6 +12,7 @@ from torch_tvm_core.dynamo import register_as_torch_compile_backend
 from torch_tvm_core.errors import (
     LoweringError,
     SettingsError,
+    TargetError,
     TuningDatabaseError,
     UnsupportedOperatorError,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "LoweringError",
     "Settings",
     "SettingsError",
+    "TargetError",
     "TuningDatabase",
     "TuningDatabaseError",
     "TuningProgress",

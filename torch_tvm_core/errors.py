@@ -9,6 +9,10 @@ class SettingsError(ValueError):
     """An option given to enable()/compile() has a wrong name, type or value."""
 
 
+class TargetError(SettingsError):
+    """The target is not one TVM knows, or not a CPU that torch_tvm_core can build for."""
+
+
 class TuningDatabaseError(SettingsError):
     """A path given as a tuning database is missing or is not a MetaSchedule JSON database."""
 

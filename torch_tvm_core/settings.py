@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 import platformdirs
 import tvm
+from tvm.target import codegen
 
-from torch_tvm_core.errors import SettingsError
+from torch_tvm_core.errors import SettingsError, TargetError
 from torch_tvm_core.tuning_database import check_tuning_database
 
 CACHE_DIR_ENV = "TORCH_TVM_CORE_CACHE_DIR"
@@ -93,14 +94,26 @@ def _is_positive_int(value: object) -> bool:
 
 
 def _as_target(value: object) -> tvm.target.Target | None:
-    if value is None or isinstance(value, tvm.target.Target):
-        return value
-    if not isinstance(value, str | dict):
-        raise SettingsError(f"target must be a tvm.target.Target, dict or str, got {value!r}")
+    if value is None:
+        return None
+    if not isinstance(value, tvm.target.Target | str | dict):
+        raise TargetError(f"target must be a tvm.target.Target, dict or str, got {value!r}")
     try:
-        return tvm.target.Target(value)
+        target = value if isinstance(value, tvm.target.Target) else tvm.target.Target(value)
     except Exception as exc:  # TVM raises its own error types for bad targets
-        raise SettingsError(f"target {value!r} is not a valid TVM target: {exc}") from exc
+        raise TargetError(f"target {value!r} is not a valid TVM target: {exc}") from exc
+    # TVM accepts both of these and only fails (or silently emits generic code) when building,
+    # where the mistake would look like a subgraph TVM cannot compile.
+    if target.kind.name != "llvm":
+        raise TargetError(
+            f"target kind {target.kind.name!r} is not supported: torch_tvm_core builds for "
+            "the CPU through LLVM (kind 'llvm')"
+        )
+    cpu = str(target.attrs.get("mcpu", ""))
+    triple = str(target.attrs.get("mtriple", "")) or codegen.llvm_get_system_triple()
+    if cpu and not codegen.llvm_is_valid_cpu(cpu, triple):
+        raise TargetError(f"target {value!r}: LLVM knows no CPU {cpu!r} for {triple}")
+    return target
 
 
 def _as_tuning_database(value: object) -> pathlib.Path | Literal[False] | None:

@@ -46,6 +46,21 @@ def test_invalid_values_are_rejected_with_the_option_named(options: dict, messag
         Settings(**options)
 
 
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ({"kind": "no-such-kind"}, "not a valid TVM target"),
+        ({"kind": "cuda"}, "target kind 'cuda' is not supported"),
+        ({"kind": "llvm", "mcpu": "no-such-cpu"}, "LLVM knows no CPU 'no-such-cpu'"),
+    ],
+)
+def test_a_target_that_cannot_build_for_this_cpu_is_rejected_when_compiling(
+    target: dict, message: str
+) -> None:
+    with pytest.raises(torch_tvm_core.TargetError, match=message):
+        torch_tvm_core.compile(torch.nn.ReLU(), (torch.randn(2),), target=target)
+
+
 def test_an_unknown_option_lists_the_valid_ones() -> None:
     with pytest.raises(torch_tvm_core.SettingsError, match="valid options: cache_dir, cache_size"):
         torch_tvm_core.compile(torch.nn.ReLU(), (torch.randn(2),), opt_levl=3)
