@@ -1,7 +1,9 @@
 import pytest
 import torch
 
-from benchsvc.models import MODEL_NAMES, InputShape, UnknownModelError, WeightsError, build_model, example_inputs
+from benchsvc.models import (
+    MODEL_NAMES, InputShape, UnknownModelError, WeightsError, build_model, example_inputs, natural_key,
+)
 
 
 def test_registry_holds_the_resnet_family():
@@ -65,3 +67,10 @@ def test_example_inputs_follow_the_requested_shape_and_are_reproducible():
 def test_impossible_input_shapes_are_refused(kwargs):
     with pytest.raises(ValueError):
         InputShape(**kwargs)
+
+
+def test_model_names_sort_as_people_count():
+    names = ["resnet152", "resnet101", "wide_resnet50_2", "resnet50", "resnet18", "resnext50_32x4d", "resnet34"]
+    assert sorted(names, key=natural_key) == [
+        "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "wide_resnet50_2",
+    ]
