@@ -10,10 +10,11 @@ import hashlib
 import json
 import uuid
 from datetime import datetime, timezone
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from benchsvc.states import Status
 
 SCHEMA_VERSION = 1
 MAX_SAMPLES = 10_000
@@ -21,14 +22,6 @@ MAX_SAMPLES = 10_000
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Status(StrEnum):
-    OK = "ok"
-    INVALID = "invalid"
-    # Measured, but not what the backend's name promises (e.g. tvm with a conv run in PyTorch).
-    DEGRADED = "degraded"
-    FAILED = "failed"
 
 
 class Machine(Frozen):

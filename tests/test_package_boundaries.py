@@ -40,5 +40,14 @@ def test_benchsvc_uses_only_the_public_names_of_torch_tvm_core():
     assert private == set()
 
 
-def test_torch_tvm_core_never_imports_benchsvc():
-    assert [source for source in python_files("torch_tvm_core") if uses_of("benchsvc", source)] == []
+def test_torch_tvm_core_never_imports_benchsvc_or_dashboards():
+    assert [source for source in python_files("torch_tvm_core")
+            if uses_of("benchsvc", source) or uses_of("dashboards", source)] == []
+
+
+def test_analysis_is_pure_functions_over_the_domain_types():
+    allowed = ("benchsvc.analysis", "benchsvc.domain", "benchsvc.states")
+    reached = {f"{source.relative_to(REPOSITORY)}: {use}"
+               for source in python_files("benchsvc/analysis") for use in uses_of("benchsvc", source)
+               if not use.startswith(allowed)}
+    assert reached == set()

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from benchsvc.cli.common import DatabaseUrlOption, fail, migrated_engine, nothing_stored_message, stdout, stored_engine
-from benchsvc.lifecycle import RegressionState
+from benchsvc.states import RegressionState
 
 app = typer.Typer(help="Regressions found by detection: list them and triage them.", no_args_is_help=True)
 

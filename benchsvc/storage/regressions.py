@@ -11,7 +11,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
-from benchsvc.lifecycle import RegressionState
+from benchsvc.states import RegressionState
 from benchsvc.storage.repository import utc
 from benchsvc.storage.tables import Base, MachineRow, ResultRow, RunRow
 
