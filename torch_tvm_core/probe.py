@@ -78,8 +78,7 @@ def _builds(
     template: tuple[Any, ...],
     kwargs: tuple[tuple[str, str], ...],
 ) -> bool:
-    from torch_tvm_core import lower
-    from torch_tvm_core.settings import Settings
+    from torch_tvm_core import lower, pipeline
 
     literal_kwargs = {key: _literal(text) for key, text in kwargs}
 
@@ -92,7 +91,7 @@ def _builds(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             module = lower.subgraph_relax_module(_FunctionModule(single_op), inputs)
-            lower.build(module, Settings(cache_dir=None, tuning_db=False))
+            pipeline.build(module, pipeline.default_target(), opt_level=3, tuning_db=False)
     except Exception as exc:  # noqa: BLE001 - any failure means: not on TVM
         _log.info("%s is left to PyTorch: TVM cannot build it alone: %s", target, exc)
         return False

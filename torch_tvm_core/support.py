@@ -90,7 +90,12 @@ def _deterministic(node: fx.Node) -> bool:
 
 
 def _static_shapes(node: fx.Node) -> bool:
-    return all(all(isinstance(size, int) for size in value.shape) for value in _tensors_of(node))
+    """Subgraphs are compiled for the shapes export recorded, before any call: a tensor whose
+    size depends on the data (what masked_select returns) has none to compile for."""
+    tensors = _tensors_of(node)
+    for source in node.all_input_nodes:
+        tensors += _tensors_of(source)
+    return all(all(isinstance(size, int) for size in value.shape) for value in tensors)
 
 
 def _float32_result(node: fx.Node) -> bool:

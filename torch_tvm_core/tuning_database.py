@@ -157,13 +157,13 @@ def apply_tuning(path: os.PathLike | str) -> contextlib.AbstractContextManager:
 
 def resolve_tuning_database(option: TuningDbOption, target: Target) -> TuningDatabase | None:
     """The database a compile for `target` applies: a named one, else the one given to
-    apply_tuning(), else the one shipped for this CPU; None (or option False) for the default
-    schedules only."""
+    apply_tuning(), else the one schedules.databases chooses for this CPU; None (or option
+    False) for the default schedules only."""
     if option is False:
         return None
     if option is not None:
         return check_tuning_database(option)
     if _applied is not None:
         return _applied
-    shipped = databases.shipped_database(target)
-    return None if shipped is None else check_tuning_database(shipped)
+    chosen = databases.database_for_cpu(target)
+    return None if chosen is None else check_tuning_database(chosen)

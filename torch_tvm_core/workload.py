@@ -75,7 +75,7 @@ def node_flops(node: fx.Node) -> int | None:
     try:
         return _flops(node, _base_name(node), op_kind(node))
     except (TypeError, ValueError, IndexError, AttributeError):
-        # Symbolic sizes (int() of a SymInt fails) or an op with an unexpected signature.
+        # A data-dependent size, or an op with an unexpected signature.
         return None
 
 
@@ -88,20 +88,20 @@ def _flops(node: fx.Node, name: str, kind: str) -> int | None:
     out_numel = _numel(out)
     if kind == CONVOLUTION:
         data, weight = _arg_tensor(node, 0), _arg_tensor(node, 1)
-        per_output = _numel(weight) // int(weight.shape[0])
+        per_output = _numel(weight) // _size(weight.shape[0])
         transposed = len(node.args) > 6 and bool(node.args[6])
-        products = _numel(data) * int(weight.shape[1]) * math.prod(
-            int(size) for size in weight.shape[2:]
+        products = _numel(data) * _size(weight.shape[1]) * math.prod(
+            _size(size) for size in weight.shape[2:]
         ) if transposed else out_numel * per_output
         has_bias = len(node.args) > 2 and node.args[2] is not None
         return 2 * products + (out_numel if has_bias else 0)
     if kind == MATMUL and "scaled_dot_product" in name:
         query, key, value = (_arg_tensor(node, index) for index in range(3))
-        scores = _numel(query) // int(query.shape[-1]) * int(key.shape[-2])
-        return 2 * scores * (int(query.shape[-1]) + int(value.shape[-1]))
+        scores = _numel(query) // _size(query.shape[-1]) * _size(key.shape[-2])
+        return 2 * scores * (_size(query.shape[-1]) + _size(value.shape[-1]))
     if kind == MATMUL:
         left = _arg_tensor(node, 1 if name in _MATMULS_WITH_ADD else 0)
-        depth = int(left.shape[-1])
+        depth = _size(left.shape[-1])
         adds = out_numel if name in _MATMULS_WITH_ADD or _linear_with_bias(node, name) else 0
         return 2 * out_numel * depth + adds
     if kind == POOLING and len(node.args) > 1 and _is_int_list(node.args[1]):
@@ -137,7 +137,15 @@ def _input_tensors(node: fx.Node) -> list[torch.Tensor]:
 
 
 def _numel(tensor: torch.Tensor) -> int:
-    return math.prod(int(size) for size in tensor.shape)
+    return math.prod(_size(size) for size in tensor.shape)
+
+
+def _size(size: object) -> int:
+    # A data-dependent size (a SymInt) has no value to count with; asking it for one would
+    # raise torch's guard error instead.
+    if not isinstance(size, int):
+        raise ValueError(f"size {size} is not known before the call")
+    return size
 
 
 def _is_int_list(value: object) -> bool:

@@ -201,9 +201,9 @@ def _ops_by_case(plan: Any, count: int) -> tuple[list[Counter[str]], list[Counte
     """Per case: the operators that ran on TVM, and those in subgraphs TVM failed to build."""
     ran: list[Counter[str]] = [Counter() for _ in range(count)]
     failed: list[Counter[str]] = [Counter() for _ in range(count)]
-    for runtime in plan.subgraphs:
-        target = failed if runtime.stats.failures else ran
-        for node in runtime.fallback.graph.nodes:
+    for record in plan.subgraphs:
+        target = ran if record.ran_on_tvm else failed
+        for node in plan.graph_module.get_submodule(record.name).fallback.graph.nodes:
             if is_compute(node):
                 case = _case_index(node)
                 if case is not None:
@@ -224,9 +224,7 @@ def _case_index(node: torch.fx.Node) -> int | None:
 def _judge(case: Case, actual: Any, tvm_ops: Counter[str], failed_ops: Counter[str],
            plan: Any) -> Outcome:
     if failed_ops:
-        failures = [
-            failure for runtime in plan.subgraphs for failure in runtime.stats.failures.values()
-        ]
+        failures = [record.failure for record in plan.subgraphs if record.failure is not None]
         return _outcome(case, "build failed", failed_ops, failures[0] if failures else "")
     if not tvm_ops:
         return _outcome(case, "not claimed", (), "")

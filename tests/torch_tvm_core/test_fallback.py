@@ -102,7 +102,7 @@ def test_a_sparse_input_never_reaches_tvm() -> None:
 
     torch.testing.assert_close(compiled(x), negated_plus_one(x))
     report = torch_tvm_core.explain(compiled)
-    assert all(not subgraph.failures for subgraph in report.subgraphs)
+    assert all(subgraph.failure is None for subgraph in report.subgraphs)
     assert report.ops_fallback["aten.neg.default"] == 1
     assert report.ops_in_tvm == {"aten.add.Tensor": 1}
 
@@ -117,7 +117,7 @@ def test_shape_bookkeeping_around_masked_select_stays_in_pytorch_without_failure
 
     torch.testing.assert_close(compiled(x), positives_plus_one(x))
     report = torch_tvm_core.explain(compiled)
-    assert all(not subgraph.failures for subgraph in report.subgraphs)
+    assert all(subgraph.failure is None for subgraph in report.subgraphs)
     assert report.ops_fallback["aten.masked_select.default"] == 1
 
 
@@ -131,5 +131,19 @@ def test_cosh_and_sinh_run_in_pytorch_without_a_failed_build() -> None:
 
     torch.testing.assert_close(compiled(x), hyperbolic(x))
     report = torch_tvm_core.explain(compiled)
-    assert all(not subgraph.failures for subgraph in report.subgraphs)
+    assert all(subgraph.failure is None for subgraph in report.subgraphs)
     assert report.ops_fallback == {"aten.cosh.default": 1, "aten.sinh.default": 1}
+
+
+def test_intrinsics_tvm_can_build_run_on_tvm() -> None:
+    def activations(x: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(x) * torch.exp(x) + torch.erf(x)
+
+    x = torch.randn(64)
+
+    compiled = torch_tvm_core.compile(activations, (x,), min_subgraph_size=1)
+
+    torch.testing.assert_close(compiled(x), activations(x))
+    report = torch_tvm_core.explain(compiled)
+    assert report.ops_fallback == {}
+    assert report.ops_in_tvm["aten.erf.default"] == 1

@@ -1,4 +1,4 @@
-"""Compiled code is found by input shapes, dtypes and strides, compiled once per new spec."""
+"""Compiled code is found by input shapes and dtypes (a dict lookup), compiled once per new spec."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import torch
 
 import torch_tvm_core
 from tests.torch_tvm_core.models import ConvBlock
+from torch_tvm_core.specs import input_spec
 
 
 def compiled_block(**options) -> tuple[torch.nn.Module, torch_tvm_core.CompiledModel]:
@@ -44,7 +45,16 @@ def test_non_contiguous_inputs_run_correctly_on_the_same_executable() -> None:
     torch.testing.assert_close(compiled(strided), model(strided), atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(compiled(channels_last), model(channels_last), atol=1e-5, rtol=1e-5)
 
-    assert torch_tvm_core.explain(compiled).cache_misses == 1
+    report = torch_tvm_core.explain(compiled)
+    assert (report.cache_misses, report.plans) == (1, 1)
+
+
+def test_a_spec_is_a_hashable_key_that_ignores_strides() -> None:
+    x = torch.randn(1, 3, 8, 8)
+    plans = {input_spec([x]): "plan for 1x3x8x8"}
+
+    assert plans[input_spec([x.to(memory_format=torch.channels_last)])] == "plan for 1x3x8x8"
+    assert input_spec([x, x]) != input_spec([x, x.clone()])  # aliasing is part of the spec
 
 
 def test_a_new_dtype_is_a_new_spec_and_runs_correctly() -> None:

@@ -30,6 +30,11 @@ def open_database(path: pathlib.Path) -> ms.database.JSONDatabase:
     )
 
 
+def database_for_cpu(target: Target) -> pathlib.Path | None:
+    """The database a compile for `target` applies when the caller named none and applied none."""
+    return shipped_database(target)
+
+
 def shipped_database(target: Target) -> pathlib.Path | None:
     """The shipped database for the target's CPU model, else for its vector ISA."""
     for name in (str(target.attrs.get("mcpu", "")), _isa_level(target)):
