@@ -180,9 +180,9 @@ def fill(url: str, target: int, machine_count: int, seed: int) -> int:
 
 
 def detect(url: str) -> int:
-    """Detection over every series once, storing slowdowns as ingest does for each new run."""
+    """Detection over every series once, storing the slowdowns it confirms, as ingest would have night by night."""
     from benchsvc.analysis import Direction, change_points
-    from benchsvc.storage.regressions import RegressionRow, RegressionState, add_regression, recent_nights
+    from benchsvc.storage.regressions import NewRegression, add_regression, recent_nights
 
     engine = make_engine(url)
     found = 0
@@ -193,16 +193,16 @@ def detect(url: str) -> int:
         for key, any_result in keys:
             nights = recent_nights(session, key, 100_000)
             example = session.get(ResultRow, any_result)
-            for point in change_points(nights):
-                if point.direction is not Direction.SLOWER:
+            for step in change_points(nights):
+                if step.direction is not Direction.SLOWER:
                     continue
-                now = datetime.now(timezone.utc)
-                stored = add_regression(session, RegressionRow(
+                stored = add_regression(session, NewRegression(
                     history_key=key, machine_id=example.machine_id, model=example.model, backend=example.backend,
                     batch_size=example.batch_size, image_size=example.image_size, threads=example.threads,
-                    start_run_pk=nights[point.index].run_pk, detected_run_pk=nights[point.detected_index].run_pk,
-                    before=point.before, after=point.after, confidence=point.confidence,
-                    state=RegressionState.NEW.value, detected_at=now, updated_at=now,
+                    start_run_pk=nights[step.index].run_pk, detected_run_pk=nights[step.detected_index].run_pk,
+                    last_good_run_pk=nights[step.index - 1].run_pk if step.index > 0 else None,
+                    before=step.before, after=step.after, noise=step.noise, p_value=step.p_value,
+                    confidence=step.confidence,
                 ))
                 found += stored is not None
     engine.dispose()

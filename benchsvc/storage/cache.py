@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from benchsvc.storage.regressions import RegressionRow
 from benchsvc.storage.tables import RunRow
 
-T = TypeVar("T")
+A = TypeVar("A", str, bytes)
 
 
 def data_version(session: Session) -> tuple[object, ...]:
@@ -36,15 +36,20 @@ def data_version(session: Session) -> tuple[object, ...]:
 
 
 class ReadCache:
-    """A bounded, thread-safe map from (database, data version, question) to an answer."""
+    """A thread-safe map from (database, data version, question) to an answer, bounded in bytes.
 
-    def __init__(self, capacity: int = 512) -> None:
-        self.capacity = capacity
-        self.answers: OrderedDict[Hashable, object] = OrderedDict()
+    Answers are HTML pages and JSON bodies (str or bytes) counted by their length; the least
+    recently used go first once the budget is spent.
+    """
+
+    def __init__(self, max_bytes: int = 256 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self.answers: OrderedDict[Hashable, str | bytes] = OrderedDict()
+        self.size = 0
         self.lock = Lock()
         self.enabled = True
 
-    def answer(self, session: Session, question: Hashable, compute: Callable[[], T]) -> T:
+    def answer(self, session: Session, question: Hashable, compute: Callable[[], A]) -> A:
         if not self.enabled:
             return compute()
         key = (str(session.get_bind().url), data_version(session), question)
@@ -54,9 +59,12 @@ class ReadCache:
                 return self.answers[key]  # type: ignore[return-value]
         found = compute()
         with self.lock:
-            self.answers[key] = found
-            while len(self.answers) > self.capacity:
-                self.answers.popitem(last=False)
+            if key not in self.answers and len(found) <= self.max_bytes:
+                self.answers[key] = found
+                self.size += len(found)
+            while self.size > self.max_bytes:
+                _, dropped = self.answers.popitem(last=False)
+                self.size -= len(dropped)
         return found
 
 
