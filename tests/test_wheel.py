@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,8 @@ TINY_RUN = ["--model", "resnet18", "--backends", "jit,tvm", "--threads", "1", "-
 
 @dataclass(frozen=True)
 class Installed:
+    wheel: Path
+    source: Path
     python: Path
     benchsvc: Path
     site_packages: Path
@@ -62,7 +65,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     # Only after pip is done: pip must never see (let alone replace) the running environment's benchsvc.
     dependencies = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (site_packages / "benchsvc-dependencies.pth").write_text("\n".join(sorted(dependencies)) + "\n")
-    return Installed(python=python, benchsvc=environment / "bin" / "benchsvc", site_packages=site_packages)
+    return Installed(wheel=wheel, source=source, python=python, benchsvc=environment / "bin" / "benchsvc",
+                     site_packages=site_packages)
 
 
 def without_checkout(**settings: str) -> dict[str, str]:
@@ -74,6 +78,18 @@ def without_checkout(**settings: str) -> dict[str, str]:
 def run_in(directory: Path, *command: str | Path, **settings: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(part) for part in command], cwd=directory, env=without_checkout(**settings),
                           capture_output=True, text=True, timeout=600)
+
+
+def test_the_wheel_holds_every_file_of_the_packages_and_the_migrations(installed):
+    # Given the files the wheel was built from (templates, static files and tuning databases too)
+    expected = set()
+    for package in ("benchsvc", "torch_tvm_core", "dashboards", "migrations"):
+        installed_as = "benchsvc/migrations" if package == "migrations" else package
+        expected |= {f"{installed_as}/{path.relative_to(installed.source / package).as_posix()}"
+                     for path in (installed.source / package).rglob("*") if path.is_file()}
+    # Then the wheel holds each of them
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        assert expected - set(wheel.namelist()) == set()
 
 
 def test_the_installed_package_and_its_migrations_come_from_the_wheel(installed, tmp_path):
