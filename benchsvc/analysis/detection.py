@@ -49,7 +49,7 @@ class Direction(StrEnum):
 
 @dataclass(frozen=True)
 class DetectionSettings:
-    window: int = 30
+    window: int = 60
     min_history: int = 10
     confirm_nights: int = 2
     # One-sided: the chance that noise alone confirms a step in a given direction on a night.
@@ -259,16 +259,17 @@ def recovery(
 
     `observations` are the nights from the start of the slowdown on. A night is back when
     it is above the midpoint of the drop and within `z_recover` noise of `before` (or faster).
+    The slow level is re-estimated from the slow nights seen so far: the nights that
+    confirmed the drop were picked for being low, and a midpoint drawn from them alone
+    would let noise end a regression too early.
     """
     spread = noise if noise is not None else abs(before - after) / 4.0
-    midpoint = (before + after) / 2.0
-
-    def back(level: float) -> bool:
-        return level > midpoint and level >= before - settings.z_recover * spread
-
     levels = levels_of(observations)
     need = settings.confirm_nights
     for first in range(len(levels) - need + 1):
-        if all(back(level) for level in levels[first : first + need]):
+        slow = median(levels[:first]) if first > need else after
+        midpoint = (before + slow) / 2.0
+        if all(level > midpoint and level >= before - settings.z_recover * spread
+               for level in levels[first : first + need]):
             return first
     return None
