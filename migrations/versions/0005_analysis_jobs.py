@@ -1,7 +1,7 @@
 """a durable queue of analysis work: detection and notification run after ingest answers
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-29
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
