@@ -4,7 +4,7 @@
 
 Default plan: 100 nights x 7 models x 2 backends (jit, tvm) x 2 thread counts, one
 machine, 2% noise and four injected steps (benchsvc/analysis/synthetic_history.py).
-Each night is stored with benchsvc.storage.store, which also runs regression detection.
+Each night is stored with benchsvc.ingest.store, which also runs regression detection.
 Pages are then requested through the FastAPI app in-process; the median of --repeat
 answers is printed per page.
 """
@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 
 from benchsvc.api.app import create_app
 from benchsvc.config import Settings
-from benchsvc.storage import RunFilter, list_runs, make_engine, store, transaction, upgrade
+from benchsvc.ingest import store
+from benchsvc.storage import RunFilter, list_runs, make_engine, transaction, upgrade
 from tests.support.synthetic_history import HistoryPlan, default_steps, generate_history
 
 PAGES = (

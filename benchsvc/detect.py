@@ -23,8 +23,8 @@ from benchsvc.analysis.multiple_testing import confidences
 from benchsvc.domain import Result, Status
 from benchsvc.storage.repository import get_run
 from benchsvc.storage.regressions import (
-    NewRegression, NightOfSeries, Regression, add_regression, machine_id_of, mark_recovered, open_regression,
-    recent_nights,
+    NewRegression, NightOfSeries, OpenRegression, Regression, add_regression, machine_id_of, mark_recovered,
+    open_regressions, recent_nights_by_series,
 )
 
 LOOKBACK_NIGHTS = 90
@@ -48,14 +48,16 @@ def detect_regressions(
         return []
     changed: list[Regression] = []
     tested: list[TestedSeries] = []
-    for result in document.results:
-        if result.status is not Status.OK:
-            continue
-        key = result.history_key(document.machine)
-        nights = recent_nights(session, key, LOOKBACK_NIGHTS)
+    measured = [(result, result.history_key(document.machine)) for result in document.results
+                if result.status is Status.OK]
+    # Two queries for the whole run, however many series it measured.
+    histories = recent_nights_by_series(session, [key for _, key in measured], LOOKBACK_NIGHTS)
+    still_open = open_regressions(session, [key for _, key in measured])
+    for result, key in measured:
+        nights = histories.get(key, [])
         if not nights or nights[-1].run_id != str(document.run_id):
             continue
-        recovered = close_if_recovered(session, key, nights, settings)
+        recovered = close_if_recovered(session, still_open.get(key), nights, settings)
         if recovered is not None:
             changed.append(recovered)
         test = latest_test(nights, settings)
@@ -69,9 +71,8 @@ def detect_regressions(
 
 
 def close_if_recovered(
-    session: Session, history_key: str, nights: list[NightOfSeries], settings: DetectionSettings
+    session: Session, regression: OpenRegression | None, nights: list[NightOfSeries], settings: DetectionSettings
 ) -> Regression | None:
-    regression = open_regression(session, history_key)
     if regression is None:
         return None
     start = next((i for i, night in enumerate(nights) if night.run_pk == regression.start_run_pk), None)

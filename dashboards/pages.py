@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -64,8 +66,15 @@ def plotly_js() -> str:
     return get_plotlyjs()
 
 
+@lru_cache(maxsize=1)
+def figures_js() -> str:
+    """The script that draws figures from their data: pages carry no inline script."""
+    return (STATIC_DIR / "figures.js").read_text(encoding="utf-8")
+
+
 def figure_html(figure: go.Figure, div_id: str) -> str:
-    return figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=FIGURE_CONFIG)
+    spec = '{"figure":' + figure.to_json() + ',"config":' + json.dumps(FIGURE_CONFIG) + "}"
+    return f'<div id="{html.escape(div_id)}" class="figure" data-figure="{html.escape(spec, quote=True)}"></div>'
 
 
 def static_file(name: str) -> Path | None:
@@ -137,5 +146,5 @@ def report_page(charts: Sequence[SeriesCharts], generated_at: datetime) -> str:
         for i, c in enumerate(charts)
     ]
     return environment().get_template("report.html").render(
-        plotly_js=plotly_js(), sections=sections, generated_at=generated_at
+        plotly_js=plotly_js(), figures_js=figures_js(), sections=sections, generated_at=generated_at
     )

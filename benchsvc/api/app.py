@@ -9,11 +9,13 @@ from fastapi import APIRouter, Depends, FastAPI
 
 import benchsvc
 from benchsvc.api import docs
-from benchsvc.api.deps import require_page_access, require_read_access
-from benchsvc.api.errors import install_error_handlers
+from benchsvc.api.deps import printable_parameters, require_page_access, require_read_access
+from benchsvc.api.errors import API_ERRORS, UNAVAILABLE, install_error_handlers
 from benchsvc.api.limits import BodySizeLimit
-from benchsvc.api.routers import compare, health, machines, pages, regressions, runs, series
+from benchsvc.api.routers import compare, health, machines, pages, regressions, runs, series, tokens
+from benchsvc.api.security import SecurityHeaders
 from benchsvc.config import Settings, get_settings
+from benchsvc.ingest import AnalysisWorker
 from benchsvc.storage import make_engine
 from benchsvc.storage.cache import READS
 from benchsvc.storage.database import head_revision, make_probe_engine
@@ -21,7 +23,9 @@ from benchsvc.storage.database import head_revision, make_probe_engine
 API_PREFIX = "/api/v1"
 
 # Resources under /api/v1; reads through them obey api_require_read_token.
-API_ROUTERS: list[APIRouter] = [runs.router, machines.router, series.router, compare.router, regressions.router]
+API_ROUTERS: list[APIRouter] = [
+    runs.router, machines.router, series.router, compare.router, regressions.router, tokens.router,
+]
 
 # Mounted at the root with no token check: health probes, the API's own documentation.
 ROOT_ROUTERS: list[APIRouter] = [health.router, docs.router]
@@ -35,7 +39,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Detection and the webhook run here, after the answers, from the queue in the database.
+        app.state.analysis.start()
         yield
+        app.state.analysis.stop()
         app.state.engine.dispose()
         app.state.probe_engine.dispose()
 
@@ -55,12 +62,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.probe_engine = make_probe_engine(settings.effective_database_url)
     app.state.head_revision = head_revision()
     READS.enabled = settings.api_read_cache
+    app.state.analysis = AnalysisWorker(app.state.engine, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
     for router in API_ROUTERS:
-        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require_read_access)])
+        app.include_router(
+            router, prefix=API_PREFIX, dependencies=[Depends(printable_parameters), Depends(require_read_access)],
+            responses=API_ERRORS,
+        )
     for router in ROOT_ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses={503: UNAVAILABLE})
     for router in PAGE_ROUTERS:
-        app.include_router(router, dependencies=[Depends(require_page_access)])
+        app.include_router(router, dependencies=[Depends(printable_parameters), Depends(require_page_access)])
     return app

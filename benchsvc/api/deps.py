@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from benchsvc.access import Scope
 from benchsvc.config import Settings
+from benchsvc.domain import printable_name
 from benchsvc.storage.database import session_factory
 from benchsvc.storage.tokens import TokenInfo, authenticate
 
@@ -58,7 +60,24 @@ def require_write_token(session: SessionDep, credentials: BearerDep) -> TokenInf
     return token_with_scope(session, credentials, Scope.WRITE)
 
 
-def require_read_access(session: SessionDep, settings: SettingsDep, credentials: BearerDep) -> None:
+def require_admin_token(session: SessionDep, credentials: BearerDep) -> TokenInfo:
+    return token_with_scope(session, credentials, Scope.ADMIN)
+
+
+def optional_bearer(
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> HTTPAuthorizationCredentials | None:
+    """A read's token when one is sent; not a security requirement in OpenAPI, since reads are open by default."""
+    scheme, _, secret = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return HTTPAuthorizationCredentials(scheme="Bearer", credentials=secret.strip())
+
+
+OptionalBearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(optional_bearer)]
+
+
+def require_read_access(session: SessionDep, settings: SettingsDep, credentials: OptionalBearerDep) -> None:
     if settings.api_require_read_token:
         token_with_scope(session, credentials, Scope.READ)
 
@@ -67,7 +86,7 @@ PAGE_TOKEN_COOKIE = "benchsvc_token"
 
 
 def require_page_access(
-    request: Request, session: SessionDep, settings: SettingsDep, credentials: BearerDep
+    request: Request, session: SessionDep, settings: SettingsDep, credentials: OptionalBearerDep
 ) -> None:
     """Browsers cannot send a bearer header, so dashboard pages also take the read token from a cookie."""
     if not settings.api_require_read_token:
@@ -79,3 +98,18 @@ def require_page_access(
 
 
 WriteTokenDep = Annotated[TokenInfo, Depends(require_write_token)]
+AdminTokenDep = Annotated[TokenInfo, Depends(require_admin_token)]
+
+
+def printable_parameters(request: Request) -> None:
+    """Query and path parameters are names, dates and numbers: control characters (NUL above all) never are."""
+    parameters = [("query", name, value) for name, value in request.query_params.multi_items()]
+    parameters += [("path", name, str(value)) for name, value in request.path_params.items()]
+    problems = []
+    for source, name, value in parameters:
+        try:
+            printable_name(value)
+        except ValueError as exc:
+            problems.append({"loc": (source, name), "msg": f"Value error, {exc}", "type": "value_error"})
+    if problems:
+        raise RequestValidationError(problems)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -47,4 +48,15 @@ app.add_typer(regressions.app, name="regressions")
 
 
 def main() -> None:
-    app(prog_name="benchsvc")
+    try:
+        app(prog_name="benchsvc")
+    except Exception as exc:
+        # pydantic is loaded only by commands that read settings: --help stays fast.
+        pydantic_core = sys.modules.get("pydantic_core")
+        if pydantic_core is None or not isinstance(exc, pydantic_core.ValidationError) or exc.title != "Settings":
+            raise
+        # A BENCHSVC_* variable that does not parse (e.g. BENCHSVC_API_PORT=99999): one line, not a traceback.
+        first = exc.errors()[0]
+        setting = "BENCHSVC_" + "_".join(str(part) for part in first["loc"]).upper()
+        print(f"error: {setting}: {first['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -6,7 +6,9 @@ The command modules import only typer, rich and light benchsvc modules at the to
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
@@ -35,9 +37,34 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def resolve_database_url(option: str | None) -> str:
+    """The database URL to use, checked before any work: one we cannot use is exit status 2."""
     from benchsvc.config import get_settings
+    from benchsvc.storage.database import DatabaseError, normalize_url
 
-    return option or get_settings().effective_database_url
+    url = option or get_settings().effective_database_url
+    try:
+        normalize_url(url)
+    except DatabaseError as exc:
+        fail(f"--database-url: {exc}", code=2)
+    return url
+
+
+def writable_file(path: Path, option: str) -> Path:
+    """A file this command may create or replace, checked before any work (exit status 2 if not)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        fail(f"{option}: {path} is a directory, not a file", code=2)
+    if not directory.is_dir():
+        fail(f"{option}: cannot write {path}: the directory {directory} does not exist", code=2)
+    if not os.access(directory, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        fail(f"{option}: cannot write {path}: permission denied", code=2)
+    return path
+
+
+def http_url(url: str, option: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        fail(f"{option}: {url!r} is not an http:// or https:// URL", code=2)
+    return url
 
 
 def parse_list(value: str, what: str) -> list[str]:

@@ -10,6 +10,8 @@ app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade_command(database_url: DatabaseUrlOption = None, revision: str = "head") -> None:
     """Apply pending migrations."""
+    from alembic.util import CommandError
+
     from benchsvc.storage import DatabaseError, upgrade
     from benchsvc.storage.database import head_revision, safe_url
 
@@ -18,6 +20,8 @@ def upgrade_command(database_url: DatabaseUrlOption = None, revision: str = "hea
         upgrade(url, revision)
     except DatabaseError as exc:
         fail(str(exc))
+    except CommandError as exc:
+        fail(f"--revision: {exc}", code=2)
     stdout.print(f"database {safe_url(url)} is at revision {head_revision() if revision == 'head' else revision}")
 
 

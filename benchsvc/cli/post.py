@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from benchsvc.cli.common import fail, stdout
+from benchsvc.cli.common import fail, http_url, stdout
 
 UrlOption = Annotated[str | None, typer.Option("--url", help="The server, e.g. http://bench:8000. Default: BENCHSVC_SERVER_URL.")]
 TokenOption = Annotated[str | None, typer.Option("--token", help="A write token. Default: BENCHSVC_TOKEN.")]
@@ -22,7 +22,7 @@ def server_and_token(url: str | None, token: str | None) -> tuple[str, str]:
         fail("no server: pass --url or set BENCHSVC_SERVER_URL", code=2)
     if not token:
         fail("no token: pass --token or set BENCHSVC_TOKEN (create one with `benchsvc token create`)", code=2)
-    return url, token
+    return http_url(url, "--url"), token
 
 
 def post(

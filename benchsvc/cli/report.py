@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from benchsvc.cli.common import DatabaseUrlOption, fail, nothing_stored_message, parse_list, stderr, stored_engine
+from benchsvc.cli.common import DatabaseUrlOption, fail, nothing_stored_message, parse_list, stderr, stored_engine, writable_file
 
 
 def report(
@@ -19,6 +19,8 @@ def report(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Write the dashboard's series charts to one self-contained HTML file (plotly.js inlined)."""
+    models = parse_list(model, "--model")
+    writable_file(out, "--out")
     engine = stored_engine(database_url)
     if engine is None:
         fail(nothing_stored_message(database_url), code=2)
@@ -32,10 +34,13 @@ def report(
                 session, SeriesQuery(model=name, threads=threads, batch_size=batch_size, machine=machine),
                 max_points or DEFAULT_MAX_POINTS,
             )
-            for name in parse_list(model, "--model")
+            for name in models
         ]
     empty = [chart.model for chart in charts if not chart.lines]
     if empty:
         fail(f"no stored results for {', '.join(empty)}", code=2)
-    out.write_text(report_page(charts, datetime.now(timezone.utc)), encoding="utf-8")
+    try:
+        out.write_text(report_page(charts, datetime.now(timezone.utc)), encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}")
     stderr.print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MiB)", highlight=False)

@@ -107,16 +107,13 @@ def measure_with_progress(case: Case, plan: TimingPlan) -> list[Result]:
 
 def save(document: RunDocument, url: str) -> None:
     from benchsvc.config import get_settings
-    from benchsvc.spool import spool
-    from benchsvc.storage import DatabaseError, store
+    from benchsvc.ingest import Spooled, store_or_spool
     from benchsvc.storage.database import safe_url
 
-    try:
-        outcome = store(url, document)
-    except DatabaseError as exc:
-        path = spool(document, get_settings().spool_dir)
-        fail(f"{exc}\nthe run was not stored; its results are kept in {path}")
-    verb = "stored" if outcome.created else "already stored"
+    saved = store_or_spool(url, document, get_settings().spool_dir)
+    if isinstance(saved, Spooled):
+        fail(f"{saved.reason}\nthe run was not stored; its results are kept in {saved.path}")
+    verb = "stored" if saved.outcome.created else "already stored"
     stderr.print(f"run {document.run_id} {verb} in {safe_url(url)}", highlight=False)
 
 

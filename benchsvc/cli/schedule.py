@@ -15,8 +15,7 @@ from benchsvc.cli.common import DatabaseUrlOption, fail, resolve_database_url, s
 if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler
 
-    from benchsvc.domain import RunDocument
-    from benchsvc.scheduling.nightly import Destination
+    from benchsvc.scheduling.nightly import Destination, Night
 
 NowOption = Annotated[bool, typer.Option("--now", help="Run the suite once, now, and exit.")]
 
@@ -48,7 +47,7 @@ def run(
 
     from benchsvc.config import get_settings
     from benchsvc.scheduling import build_scheduler, register_nightly
-    from benchsvc.scheduling.nightly import nightly_job
+    from benchsvc.scheduling.nightly import measure_and_deliver
     from benchsvc.scheduling.scheduler import NIGHTLY_JOB_ID, ScheduleError
     from benchsvc.scheduling.suite import SuiteError, load_suite
     from benchsvc.storage import make_engine
@@ -65,7 +64,7 @@ def run(
         highlight=False,
     )
     if now:
-        print_night(nightly_job(destination, trigger="manual"))
+        print_night(measure_and_deliver(destination, trigger="manual"), shown_as)
         return
     scheduler = build_scheduler(BackgroundScheduler, make_engine(jobstore_url), settings)
     scheduler.start(paused=True)
@@ -89,10 +88,13 @@ def wait_for_signal() -> None:
     stop.wait()
 
 
-def print_night(document: RunDocument | None) -> None:
-    if document is None:
+def print_night(night: Night | None, shown_as: str) -> None:
+    if night is None:
         fail("another suite is running on this machine; not starting a second one")
+    document = night.document
     failures = [result for result in document.results if result.error]
     stderr.print(
         f"run {document.run_id}: {len(document.results)} results, {len(failures)} failed", highlight=False
     )
+    if not night.delivered:
+        fail(f"run {document.run_id} was not delivered to {shown_as}; it is kept and sent later")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from benchsvc.cli.common import DatabaseUrlOption, fail, stderr
+from benchsvc.cli.common import DatabaseUrlOption, fail, resolve_database_url, stderr
 
 
 def serve(
@@ -25,6 +25,8 @@ def serve(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Serve the REST API (OpenAPI docs at /docs)."""
+    if port is not None and not 1 <= port <= 65535:
+        fail(f"--port must be between 1 and 65535, got {port}", code=2)
     import uvicorn
 
     from benchsvc.config import get_settings
@@ -35,7 +37,7 @@ def serve(
         os.environ["BENCHSVC_DATABASE_URL"] = database_url
         get_settings.cache_clear()
     settings = get_settings()
-    url = settings.effective_database_url
+    url = resolve_database_url(settings.effective_database_url)
     prepare_schema(url, settings.api_migrate_on_start if migrate is None else migrate)
     stderr.print(f"serving {safe_url(url)} on http://{host or settings.api_host}:{port or settings.api_port}", highlight=False)
     uvicorn.run(

@@ -16,7 +16,7 @@ app = typer.Typer(help="API tokens for posting runs (and, if required, reading t
 @app.command("create")
 def create_command(
     name: Annotated[str, typer.Option(help="Who uses it, e.g. ci or bench-01.")],
-    scope: Annotated[Scope, typer.Option(help="read: reads only; write: post runs; admin: everything.")] = Scope.WRITE,
+    scope: Annotated[Scope, typer.Option(help="read: reads only; write: post runs, change regressions; admin: also create and revoke tokens over the API.")] = Scope.WRITE,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Create a token and print it once; only its hash is stored."""

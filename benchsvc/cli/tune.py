@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from benchsvc.cli.common import fail, stdout
+from benchsvc.cli.common import fail, stdout, writable_file
 from benchsvc.models import MODEL_NAMES, InputShape, UnknownModelError, build_model, example_inputs
 
 
@@ -21,6 +21,8 @@ def tune(
     image_size: Annotated[int, typer.Option(min=32)] = InputShape.image_size,
 ) -> None:
     """Tune MODEL's kernels for this CPU; apply with `torch_tvm_core.apply_tuning(DATABASE)`."""
+    if not database.is_dir():
+        writable_file(database, "--database")
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     import torch_tvm_core

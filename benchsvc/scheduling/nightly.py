@@ -13,10 +13,9 @@ from benchsvc.agent import OutboxDelivery, send
 from benchsvc.config import get_settings
 from benchsvc.domain import Result, RunDocument
 from benchsvc.runner import build_document
+from benchsvc.ingest import Spooled, Stored, store_or_spool
 from benchsvc.scheduling.isolation import measure_in_child
 from benchsvc.scheduling.suite import Measurement, Suite, grouped, load_suite
-from benchsvc.spool import spool
-from benchsvc.storage import DatabaseError, SaveOutcome, store
 
 log = logging.getLogger("benchsvc.scheduler")
 
@@ -29,8 +28,8 @@ class SuiteAlreadyRunning(RuntimeError):
 class StoreInDatabase:
     database_url: str
 
-    def deliver(self, document: RunDocument) -> SaveOutcome:
-        return store(self.database_url, document)
+    def deliver(self, document: RunDocument) -> Stored | Spooled:
+        return store_or_spool(self.database_url, document, get_settings().spool_dir)
 
 
 @dataclass(frozen=True)
@@ -77,8 +76,15 @@ def log_result(measurement: Measurement, result: Result) -> None:
     log.info("%s %s %d thread(s): %s %s", measurement.model, measurement.backend, measurement.threads, result.status, speed)
 
 
-def nightly_job(destination: Destination, trigger: str = "nightly") -> RunDocument | None:
-    """The scheduled job: read the suite file now (so edits apply next night), measure, deliver."""
+@dataclass(frozen=True)
+class Night:
+    document: RunDocument
+    # Stored in the database, or taken by the server; False when it waits in a spool or outbox.
+    delivered: bool
+
+
+def measure_and_deliver(destination: Destination, trigger: str = "nightly") -> Night | None:
+    """Read the suite file now (so edits apply next night), measure, deliver; None when another suite runs."""
     settings = get_settings()
     try:
         with exclusive(settings.data_dir / "suite.lock"):
@@ -88,8 +94,21 @@ def nightly_job(destination: Destination, trigger: str = "nightly") -> RunDocume
     except SuiteAlreadyRunning as exc:
         log.warning("%s", exc)
         return None
-    try:
-        log.info("run %s measured; delivered: %s", document.run_id, destination.deliver(document))
-    except DatabaseError as exc:
-        log.error("%s; the run is kept in %s", exc, spool(document, settings.spool_dir))
-    return document
+    outcome = destination.deliver(document)
+    if isinstance(outcome, Spooled):
+        log.error("%s; the run is kept in %s", outcome.reason, outcome.path)
+        return Night(document, delivered=False)
+    if isinstance(outcome, Stored):
+        log.info("run %s measured and stored", document.run_id)
+        return Night(document, delivered=True)
+    for error in outcome.errors:
+        log.warning("outbox: %s", error)
+    log.info("run %s measured; %d run(s) delivered, %d waiting, %d rejected", document.run_id,
+             len(outcome.delivered), len(outcome.waiting), len(outcome.rejected))
+    return Night(document, delivered=outcome.took(document))
+
+
+def nightly_job(destination: Destination, trigger: str = "nightly") -> RunDocument | None:
+    """The scheduled job."""
+    night = measure_and_deliver(destination, trigger)
+    return night.document if night else None

@@ -1,7 +1,6 @@
 """Persistence: the schema, migrations and the repository; the only package that speaks SQL."""
 
 from benchsvc.storage.database import DatabaseError, make_engine, transaction, upgrade
-from benchsvc.storage.store import store
 from benchsvc.storage.repository import RunFilter, SaveOutcome, get_run, list_machines, list_runs, save_run
 from benchsvc.storage.series import SampledSeries, SeriesLine, SeriesPoint, SeriesQuery, sampled_series, series
 
@@ -20,7 +19,6 @@ __all__ = [
     "sampled_series",
     "save_run",
     "series",
-    "store",
     "transaction",
     "upgrade",
 ]

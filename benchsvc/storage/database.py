@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -21,6 +21,7 @@ MIGRATIONS_PACKAGE = "benchsvc.migrations"
 
 
 SUPPORTED_BACKENDS = frozenset({"sqlite", "postgresql"})
+SQLITE_BUSY_SECONDS = 30.0
 
 
 class DatabaseError(RuntimeError):
@@ -65,8 +66,9 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         ensure_sqlite_directory(url)
-        engine = create_engine(url)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
         event.listen(engine, "connect", enable_sqlite_foreign_keys)
+        event.listen(engine, "begin", begin_immediately)
         return engine
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
@@ -90,6 +92,15 @@ def enable_sqlite_foreign_keys(dbapi_connection: object, _record: object) -> Non
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # SQLAlchemy begins transactions itself (begin_immediately), not the sqlite3 module.
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+
+
+def begin_immediately(connection: Connection) -> None:
+    # SQLite has one writer at a time. A transaction that read first and writes later fails
+    # at once ("database is locked") when another writer got there between; taking the write
+    # lock at BEGIN makes concurrent transactions (requests, the analysis worker) wait instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def migrations_directory() -> Path:

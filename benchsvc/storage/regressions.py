@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
-    DateTime, Float, ForeignKey, Integer, Select, String, Text, UniqueConstraint, select,
+    DateTime, Float, ForeignKey, Integer, Select, String, Text, UniqueConstraint, func, select,
 )
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
@@ -186,22 +187,51 @@ def recent_nights(session: Session, history_key: str, limit: int) -> list[NightO
     ]
 
 
+def recent_nights_by_series(
+    session: Session, history_keys: Sequence[str], limit: int
+) -> dict[str, list[NightOfSeries]]:
+    """`recent_nights` of many series in one query: detection reads a whole run's history at once."""
+    if not history_keys:
+        return {}
+    newest_first = (RunRow.created_at.desc(), RunRow.id.desc())
+    ranked = (
+        select(
+            ResultRow.history_key, RunRow.id.label("run_pk"), RunRow.run_id, RunRow.created_at,
+            ResultRow.median, ResultRow.samples,
+            func.row_number().over(partition_by=ResultRow.history_key, order_by=newest_first).label("recency"),
+        )
+        .join(RunRow, ResultRow.run_pk == RunRow.id)
+        .where(ResultRow.history_key.in_(sorted(set(history_keys))), ResultRow.status == "ok",
+               ResultRow.median.is_not(None), ResultRow.noisy.is_(False))
+        .subquery()
+    )
+    statement = (
+        select(ranked.c.history_key, ranked.c.run_pk, ranked.c.run_id, ranked.c.created_at, ranked.c.median,
+               ranked.c.samples)
+        .where(ranked.c.recency <= limit)
+        .order_by(ranked.c.history_key, ranked.c.recency.desc())
+    )
+    nights: dict[str, list[NightOfSeries]] = {}
+    for key, pk, run_id, created_at, median, samples in session.execute(statement):
+        nights.setdefault(key, []).append(NightOfSeries(pk, run_id, utc(created_at), median, tuple(samples or ())))
+    return nights
+
+
+def open_regressions(session: Session, history_keys: Sequence[str]) -> dict[str, OpenRegression]:
+    """The newest open regression of each of these series that has one, in one query."""
+    if not history_keys:
+        return {}
+    rows = session.scalars(
+        select(RegressionRow)
+        .where(RegressionRow.history_key.in_(sorted(set(history_keys))),
+               RegressionRow.state.in_([state.value for state in OPEN_STATES]))
+        .order_by(RegressionRow.id)
+    )
+    return {row.history_key: OpenRegression(row.id, row.start_run_pk, row.before, row.after, row.noise) for row in rows}
+
+
 def machine_id_of(session: Session, fingerprint: str) -> int | None:
     return session.scalar(select(MachineRow.id).where(MachineRow.fingerprint == fingerprint))
-
-
-def open_regression(session: Session, history_key: str) -> OpenRegression | None:
-    """The newest open regression of a series, if any."""
-    row = session.scalar(
-        select(RegressionRow)
-        .where(RegressionRow.history_key == history_key,
-               RegressionRow.state.in_([state.value for state in OPEN_STATES]))
-        .order_by(RegressionRow.id.desc())
-        .limit(1)
-    )
-    if row is None:
-        return None
-    return OpenRegression(row.id, row.start_run_pk, row.before, row.after, row.noise)
 
 
 def add_regression(session: Session, found: NewRegression) -> Regression | None:

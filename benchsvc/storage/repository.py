@@ -30,6 +30,8 @@ from benchsvc.storage.tables import MachineRow, ResultRow, RunRow
 class SaveOutcome:
     run_id: uuid.UUID
     created: bool
+    # The stored run's primary key, which queued work refers to.
+    run_pk: int
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def save_run(session: Session, document: RunDocument) -> SaveOutcome:
     """Store a run once: a second save of the same run_id changes nothing."""
     existing = session.scalar(select(RunRow.id).where(RunRow.run_id == str(document.run_id)))
     if existing is not None:
-        return SaveOutcome(document.run_id, created=False)
+        return SaveOutcome(document.run_id, created=False, run_pk=existing)
     machine = upsert_machine(session, document.machine)
     session.flush()
     run = RunRow(
@@ -60,7 +62,7 @@ def save_run(session: Session, document: RunDocument) -> SaveOutcome:
     )
     session.add(run)
     session.flush()
-    return SaveOutcome(document.run_id, created=True)
+    return SaveOutcome(document.run_id, created=True, run_pk=run.id)
 
 
 def run_values(document: RunDocument, machine_id: int) -> dict[str, Any]:
@@ -145,6 +147,14 @@ def result_values(result: Result, document: RunDocument, machine_id: int) -> dic
         coverage=result.coverage,
         tuning=result.tuning.model_dump() if result.tuning else None,
     )
+
+
+def find_run_pk(session: Session, run_id: uuid.UUID | str) -> int | None:
+    return session.scalar(select(RunRow.id).where(RunRow.run_id == str(run_id)))
+
+
+def run_id_of(session: Session, run_pk: int) -> str | None:
+    return session.scalar(select(RunRow.run_id).where(RunRow.id == run_pk))
 
 
 def get_run(session: Session, run_id: uuid.UUID | str) -> RunDocument | None:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     Unicode,
+    UniqueConstraint,
 )
 from sqlalchemy.sql import false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -135,3 +136,28 @@ scheduler_jobs = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+class AnalysisJobRow(Base):
+    """Work queued by ingest and done after the answer: detection of a run, then notifying about it.
+
+    One row per (kind, run), so a run is never queued twice; a job is claimed, done and marked
+    done in one transaction, so a worker that dies mid-job leaves it pending for the next.
+    """
+
+    __tablename__ = "analysis_jobs"
+    __table_args__ = (
+        UniqueConstraint("kind", "run_pk", name="uq_analysis_jobs_kind_run"),
+        Index("ix_analysis_jobs_due", "state", "not_before", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    run_pk: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)

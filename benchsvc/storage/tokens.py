@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import DateTime, Integer, String, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from benchsvc.access import Scope
+from benchsvc.domain import INT32_MAX
 from benchsvc.storage.repository import utc
 from benchsvc.storage.tables import Base
 
 TOKEN_PREFIX = "bsv_"
+# Listings show the fixed prefix and this many characters of the secret, enough to tell tokens apart.
+SHOWN_SECRET_CHARACTERS = 4
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class TokenRow(Base):
@@ -65,7 +70,7 @@ def create_token(session: Session, name: str, scope: Scope = Scope.WRITE) -> Iss
         name=name,
         scope=scope.value,
         token_hash=hash_secret(secret),
-        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        prefix=shown_part(secret),
         created_at=datetime.now(timezone.utc),
     )
     session.add(row)
@@ -73,12 +78,21 @@ def create_token(session: Session, name: str, scope: Scope = Scope.WRITE) -> Iss
     return IssuedToken(info=to_info(row), secret=secret)
 
 
+def shown_part(secret_or_prefix: str) -> str:
+    return secret_or_prefix[: len(TOKEN_PREFIX) + SHOWN_SECRET_CHARACTERS]
+
+
 def authenticate(session: Session, secret: str) -> TokenInfo | None:
     """The active token with this secret, marked as used; None when unknown or revoked."""
-    row = session.scalar(select(TokenRow).where(TokenRow.token_hash == hash_secret(secret)))
-    if row is None or row.revoked_at is not None:
+    presented = hash_secret(secret)
+    row = session.scalar(select(TokenRow).where(TokenRow.token_hash == presented))
+    # The lookup is by hash; the comparison that decides is constant-time all the same.
+    if row is None or not hmac.compare_digest(row.token_hash, presented) or row.revoked_at is not None:
         return None
-    row.last_used_at = datetime.now(timezone.utc)
+    now = datetime.now(timezone.utc)
+    # To the minute: a fleet posting many runs a second must not write the token row on each.
+    if row.last_used_at is None or now - utc(row.last_used_at) > LAST_USED_RESOLUTION:
+        row.last_used_at = now
     return to_info(row)
 
 
@@ -89,7 +103,7 @@ def list_tokens(session: Session) -> list[TokenInfo]:
 def revoke_tokens(session: Session, name_or_id: str) -> list[TokenInfo]:
     """Revoke the active tokens with this id or name; returns those revoked."""
     match = TokenRow.name == name_or_id
-    if name_or_id.isdigit():
+    if name_or_id.isascii() and name_or_id.isdigit() and int(name_or_id) <= INT32_MAX:
         match = or_(match, TokenRow.id == int(name_or_id))
     rows = session.scalars(select(TokenRow).where(match, TokenRow.revoked_at.is_(None))).all()
     now = datetime.now(timezone.utc)
@@ -103,7 +117,7 @@ def to_info(row: TokenRow) -> TokenInfo:
         id=row.id,
         name=row.name,
         scope=Scope(row.scope),
-        prefix=row.prefix,
+        prefix=shown_part(row.prefix),
         created_at=utc(row.created_at),
         last_used_at=utc(row.last_used_at) if row.last_used_at else None,
         revoked_at=utc(row.revoked_at) if row.revoked_at else None,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 
 from benchsvc.analysis.comparison import ResultChange, compare_runs
+from benchsvc.api.errors import NOT_FOUND_ERRORS
 from benchsvc.api.deps import SessionDep
 from benchsvc.api.schemas import ComparisonOut, ResultComparison
 from benchsvc.storage import get_run
@@ -15,7 +16,7 @@ from benchsvc.storage import get_run
 router = APIRouter(prefix="/compare", tags=["compare"])
 
 
-@router.get("", response_model=ComparisonOut)
+@router.get("", response_model=ComparisonOut, responses=NOT_FOUND_ERRORS)
 def compare(
     session: SessionDep,
     baseline: Annotated[uuid.UUID, Query(description="run_id of the reference run.")],

@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from fastapi.responses import FileResponse, HTMLResponse
 
 from benchsvc.api.deps import SessionDep, SettingsDep
+from benchsvc.domain import INT32_MAX
 from benchsvc.models import natural_key
 from benchsvc.storage import SeriesQuery, list_machines
 from benchsvc.storage.cache import READS
@@ -131,7 +132,7 @@ def regressions_view(session: SessionDep, state: str | None = None) -> str:
 
 
 @router.get("/regressions/{regression_id}", response_class=HTMLResponse)
-def regression_detail(regression_id: int, session: SessionDep, settings: SettingsDep) -> str:
+def regression_detail(regression_id: Annotated[int, Path(ge=1, le=INT32_MAX)], session: SessionDep, settings: SettingsDep) -> str:
     view = regression_view(session, regression_id, settings.repository_url)
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no regression {regression_id}")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, Field
 
 from benchsvc.api.answers import cached_json
+from benchsvc.api.errors import NOT_FOUND_ERRORS, WRITE_ERRORS
+from benchsvc.domain import INT32_MAX, Message
 from benchsvc.api.deps import SessionDep, WriteTokenDep
 from benchsvc.storage.regressions import (
     Regression, RegressionFilter, RegressionState, get_regression, list_regressions, set_state,
@@ -15,11 +17,12 @@ from benchsvc.storage.regressions import (
 from benchsvc.time_filters import TIME_HELP, Since, Until
 
 router = APIRouter(prefix="/regressions", tags=["regressions"])
+RegressionId = Annotated[int, Path(ge=1, le=INT32_MAX)]
 
 
 class StateChangeRequest(BaseModel):
     state: RegressionState
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: Message | None = Field(default=None, max_length=2000)
 
 
 @router.get("", response_model=list[Regression])
@@ -47,17 +50,17 @@ def get_regressions(
     )
 
 
-@router.get("/{regression_id}", response_model=Regression)
-def get_one_regression(regression_id: int, session: SessionDep) -> Regression:
+@router.get("/{regression_id}", response_model=Regression, responses=NOT_FOUND_ERRORS)
+def get_one_regression(regression_id: RegressionId, session: SessionDep) -> Regression:
     found = get_regression(session, regression_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no regression {regression_id}")
     return found
 
 
-@router.patch("/{regression_id}", response_model=Regression)
+@router.patch("/{regression_id}", response_model=Regression, responses={**NOT_FOUND_ERRORS, **WRITE_ERRORS})
 def change_state(
-    regression_id: int, change: StateChangeRequest, session: SessionDep, token: WriteTokenDep
+    regression_id: RegressionId, change: StateChangeRequest, session: SessionDep, token: WriteTokenDep
 ) -> Regression:
     """Give a regression a state, with an optional comment (needs a write token; its name is recorded)."""
     updated = set_state(session, regression_id, change.state, actor=token.name, comment=change.comment)

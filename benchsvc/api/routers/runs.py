@@ -5,18 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import IntegrityError
 
 from benchsvc.api.answers import cached_json
-from benchsvc.api.deps import SessionDep, WriteTokenDep
+from benchsvc.api.deps import EngineDep, SessionDep, WriteTokenDep
+from benchsvc.api.errors import NOT_FOUND_ERRORS, WRITE_ERRORS
 from benchsvc.api.schemas import RunPage, RunStored
 from benchsvc.domain import RunDocument
-from benchsvc.storage import RunFilter, get_run, list_runs, save_run
+from benchsvc.ingest import ingest
+from benchsvc.storage import DatabaseError, RunFilter, get_run, list_runs
 from benchsvc.storage.repository import count_runs
 from benchsvc.time_filters import TIME_HELP, Since, Until
-from benchsvc.webhook import watch_run
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
@@ -25,35 +25,35 @@ router = APIRouter(prefix="/runs", tags=["runs"])
     "",
     response_model=RunStored,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": RunStored, "description": "This run_id was already stored; nothing changed."}},
+    responses={
+        200: {"model": RunStored, "description": "This run_id was already stored; nothing changed."},
+        **WRITE_ERRORS,
+    },
 )
-def post_run(document: RunDocument, session: SessionDep, token: WriteTokenDep, response: Response) -> RunStored:
-    """Store one run document, exactly as `benchsvc run --json` prints it."""
+def post_run(
+    document: RunDocument, engine: EngineDep, token: WriteTokenDep, request: Request, response: Response
+) -> RunStored:
+    """Store one run document, exactly as `benchsvc run --json` prints it; detection runs after the answer."""
     if "run_id" not in document.model_fields_set:
         # Without a client-chosen id a retried post would store the run twice.
         raise RequestValidationError(
             [{"loc": ("body", "run_id"), "msg": "Field required: posts are idempotent by run_id", "type": "missing"}]
         )
     try:
-        outcome = save_run(session, document)
-        watch_run(session, document)
-        session.commit()
-    except IntegrityError:
-        # Another request stored the same run_id between our check and our commit.
-        session.rollback()
-        if get_run(session, document.run_id) is None:
-            raise
-        outcome = None
-    created = outcome is not None and outcome.created
-    location = f"{router.prefix}/{document.run_id}"
-    response.headers["Location"] = f"/api/v1{location}"
-    if not created:
+        outcome = ingest(engine, document)
+    except DatabaseError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from exc
+    if outcome.created:
+        request.app.state.analysis.wake()
+    location = f"/api/v1{router.prefix}/{document.run_id}"
+    response.headers["Location"] = location
+    if not outcome.created:
         response.status_code = status.HTTP_200_OK
     return RunStored(
         run_id=str(document.run_id),
-        created=created,
-        message="stored" if created else "already stored; nothing changed",
-        url=f"/api/v1{location}",
+        created=outcome.created,
+        message="stored" if outcome.created else "already stored; nothing changed",
+        url=location,
     )
 
 
@@ -82,7 +82,7 @@ def get_runs(
     ))
 
 
-@router.get("/{run_id}", response_model=RunDocument)
+@router.get("/{run_id}", response_model=RunDocument, responses=NOT_FOUND_ERRORS)
 def get_one_run(run_id: uuid.UUID, session: SessionDep) -> RunDocument:
     document = get_run(session, run_id)
     if document is None:

@@ -12,9 +12,12 @@ from fastapi.testclient import TestClient
 
 from benchsvc.api import create_app
 from benchsvc.config import Settings, get_settings
-from benchsvc.storage import make_engine, store, transaction, upgrade
+from benchsvc.ingest import store
+from benchsvc.storage import make_engine, transaction, upgrade
+from benchsvc.storage.jobs import JobState
 from benchsvc.storage.tokens import Scope, create_token
 from tests.support.synthetic_history import HistoryPlan, InjectedStep, generate_history
+from tests.support.analysis import analysis_settled
 
 # One series, 10% slower from night 14: confirmed on night 15 (two nights on the new level).
 PLAN = HistoryPlan(
@@ -154,6 +157,7 @@ def test_a_run_posted_through_the_api_detects_the_same_drop(client, database_url
     headers = {**bearer(write_token(database_url)), "Content-Type": "application/json"}
     for document in generate_history(PLAN):
         assert client.post("/api/v1/runs", content=document.model_dump_json(), headers=headers).status_code == 201
+    assert analysis_settled(database_url) == {JobState.DONE: PLAN.nights}
     assert len(client.get("/api/v1/regressions").json()) == 1
 
 

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from benchsvc.cli.app import app
-from benchsvc.storage import store
+from benchsvc.ingest import store
 from tests.support.synthetic_history import HistoryPlan, InjectedStep, generate_history
 
 # resnet18 tvm slows down 10% on night 14; resnet50 stays put.

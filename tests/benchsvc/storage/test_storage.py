@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import inspect
 
 from benchsvc.domain import Status
+from benchsvc.ingest import store
 from benchsvc.storage import (
     DatabaseError,
     RunFilter,
@@ -14,7 +15,6 @@ from benchsvc.storage import (
     make_engine,
     save_run,
     series,
-    store,
     transaction,
     upgrade,
 )

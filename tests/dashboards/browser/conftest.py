@@ -16,8 +16,9 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from benchsvc.config import Settings
+from benchsvc.ingest import store
 from benchsvc.domain import Machine, RunDocument, Status
-from benchsvc.storage import make_engine, store, transaction, upgrade
+from benchsvc.storage import make_engine, transaction, upgrade
 from benchsvc.storage.tokens import Scope, create_token
 from tests.support.synthetic_history import HistoryPlan, InjectedFailure, InjectedStep, generate_history
 
