@@ -306,7 +306,8 @@ def to_document(row: RunRow, results: list[Result] | None = None) -> RunDocument
         if row.commit_sha
         else None
     )
-    return RunDocument(
+    # Validated on the way in; a listing without samples would not pass the "ok needs samples" rule.
+    return RunDocument.model_construct(
         run_id=uuid.UUID(row.run_id),
         created_at=utc(row.created_at),
         machine=to_machine(row.machine),

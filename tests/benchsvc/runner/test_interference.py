@@ -1,3 +1,5 @@
+import pytest
+
 from benchsvc.domain import Interference
 from benchsvc.runner.interference import InterferenceMeter, host_ticks, is_noisy
 
@@ -25,11 +27,12 @@ def test_a_result_timed_while_the_hypervisor_stole_time_is_noisy():
     assert is_noisy(Interference(cpu_share=1.0, steal_fraction=0.2))
 
 
-def test_a_busy_single_thread_has_about_all_of_one_core():
-    meter = InterferenceMeter(threads=1)
+def test_cpu_share_is_the_cpu_time_over_the_capacity_of_the_timed_threads():
+    meter = InterferenceMeter(threads=2)
 
     meter.start()
-    sum(i * i for i in range(2_000_000))
+    sum(i * i for i in range(200_000))
     meter.stop()
 
-    assert meter.interference().cpu_share > 0.3
+    assert meter.cpu_seconds > 0
+    assert meter.interference().cpu_share == pytest.approx(meter.cpu_seconds / (2 * meter.wall_seconds))
