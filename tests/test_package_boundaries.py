@@ -51,3 +51,13 @@ def test_analysis_is_pure_functions_over_the_domain_types():
                for source in python_files("benchsvc/analysis") for use in uses_of("benchsvc", source)
                if not use.startswith(allowed)}
     assert reached == set()
+
+
+def test_storage_never_calls_up_into_analysis_ingest_the_webhook_or_the_interfaces():
+    above = ("benchsvc.analysis", "benchsvc.detect", "benchsvc.ingest", "benchsvc.webhook", "benchsvc.api",
+             "benchsvc.cli", "benchsvc.runner", "benchsvc.scheduling", "benchsvc.agent")
+    reached = {f"{source.relative_to(REPOSITORY)}: {use}"
+               for source in python_files("benchsvc/storage")
+               for use in [*uses_of("benchsvc", source), *uses_of("dashboards", source)]
+               if use.startswith(above) or use.startswith("dashboards")}
+    assert reached == set()
