@@ -70,8 +70,8 @@ def test_pages_run_only_scripts_they_load_from_a_file(client, with_a_run, page):
 
 
 def test_the_figures_are_drawn_by_a_script_the_server_serves(client, with_a_run):
-    assert "/static/figures.js" in scripts_of(client.get("/").text).external
-    script = client.get("/static/figures.js")
+    assert "/static/dashboard/figures.js" in scripts_of(client.get("/").text).external
+    script = client.get("/static/dashboard/figures.js")
     assert script.status_code == 200 and "Plotly.newPlot" in script.text
 
 
