@@ -27,6 +27,7 @@ from benchsvc.api import create_app
 from benchsvc.config import Settings
 from benchsvc.ingest import store
 from benchsvc.storage import make_engine, transaction, upgrade
+from benchsvc.storage.database import make_probe_engine
 from benchsvc.storage.tokens import Scope, create_token
 from tests.support.documents import a_document, a_result
 
@@ -95,10 +96,12 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 @pytest.fixture
 def headers(fuzz_target: tuple[str, dict[str, str]], tmp_path: Path) -> Iterator[dict[str, str]]:
     url, headers = fuzz_target
-    engine = make_engine(url)
-    APP.state.engine, APP.state.settings = engine, Settings(database_url=url, data_dir=tmp_path)
+    engine, probe = make_engine(url), make_probe_engine(url)
+    APP.state.engine, APP.state.probe_engine = engine, probe
+    APP.state.settings = Settings(database_url=url, data_dir=tmp_path)
     yield headers
     engine.dispose()
+    probe.dispose()
 
 
 @schema.parametrize()
