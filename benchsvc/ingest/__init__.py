@@ -5,11 +5,12 @@ the API) all go through `ingest`. Detection and the webhook run afterwards, from
 the database: in the server's worker, or inline in the CLI after it stored a run.
 """
 
-from benchsvc.ingest.service import IngestOutcome, Spooled, Stored, ingest, store, store_or_spool
+from benchsvc.ingest.service import IncompleteRun, IngestOutcome, Spooled, Stored, ingest, store, store_or_spool
 from benchsvc.ingest.worker import AnalysisWorker, drain, process_one
 
 __all__ = [
     "AnalysisWorker",
+    "IncompleteRun",
     "IngestOutcome",
     "Spooled",
     "Stored",

@@ -23,13 +23,32 @@ log = logging.getLogger(__name__)
 IngestOutcome = SaveOutcome
 
 
+class IncompleteRun(ValueError):
+    """A document that validates as a run document but cannot be stored: a summary without its samples."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, where))}: {message}" for where, message in problems))
+        self.problems = problems
+
+
+def missing_samples(document: RunDocument) -> list[tuple[tuple[str | int, ...], str]]:
+    return [
+        (("results", index, "samples"), "a summary needs the samples it summarises; send the raw samples")
+        for index, result in enumerate(document.results)
+        if result.summary is not None and not result.samples
+    ]
+
+
 def ingest(engine: Engine, document: RunDocument) -> IngestOutcome:
     """Store the run and queue its detection together; a run_id already stored changes nothing.
 
     The document is a validated RunDocument: every constraint of the run document (finite
     rates, integers the columns hold, printable names, a summary that follows from its
-    samples) holds before anything is written.
+    samples) holds before anything is written, and every summary comes with its samples.
     """
+    problems = missing_samples(document)
+    if problems:
+        raise IncompleteRun(problems)
     try:
         with transaction(engine) as session:
             outcome = save_run(session, document)

@@ -13,7 +13,7 @@ from benchsvc.api.deps import EngineDep, SessionDep, WriteTokenDep
 from benchsvc.api.errors import NOT_FOUND_ERRORS, WRITE_ERRORS
 from benchsvc.api.schemas import RunPage, RunStored
 from benchsvc.domain import RunDocument
-from benchsvc.ingest import ingest
+from benchsvc.ingest import IncompleteRun, ingest
 from benchsvc.storage import DatabaseError, RunFilter, get_run, list_runs
 from benchsvc.storage.repository import count_runs
 from benchsvc.time_filters import TIME_HELP, Since, Until
@@ -41,6 +41,10 @@ def post_run(
         )
     try:
         outcome = ingest(engine, document)
+    except IncompleteRun as exc:
+        raise RequestValidationError(
+            [{"loc": ("body", *where), "msg": message, "type": "value_error"} for where, message in exc.problems]
+        ) from exc
     except DatabaseError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from exc
     if outcome.created:

@@ -120,6 +120,16 @@ def test_a_successful_result_without_samples_is_refused(client, write_token, dat
     assert stored_runs(database_url) == 0
 
 
+def test_a_summary_sent_without_its_samples_is_refused(client, write_token, database_url):
+    body = document_with(setter("results.1.samples", []))
+
+    answer = client.post("/api/v1/runs", content=body, headers=bearer(write_token))
+
+    assert answer.status_code == 422
+    assert answer.json()["message"].startswith("results.1.samples: a summary needs the samples it summarises")
+    assert stored_runs(database_url) == 0
+
+
 def test_a_lone_surrogate_in_a_name_is_refused(client, write_token, database_url):
     body = document_with(setter("results.0.backend", "jxt")).replace('"jxt"', '"j\\ud800t"', 1)
 

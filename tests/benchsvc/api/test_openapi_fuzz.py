@@ -96,12 +96,12 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 @pytest.fixture
 def headers(fuzz_target: tuple[str, dict[str, str]], tmp_path: Path) -> Iterator[dict[str, str]]:
     url, headers = fuzz_target
-    engine, probe_engine = make_engine(url), make_probe_engine(url)
-    APP.state.engine, APP.state.settings = engine, Settings(database_url=url, data_dir=tmp_path)
-    APP.state.probe_engine = probe_engine
+    engine, probe = make_engine(url), make_probe_engine(url)
+    APP.state.engine, APP.state.probe_engine = engine, probe
+    APP.state.settings = Settings(database_url=url, data_dir=tmp_path)
     yield headers
     engine.dispose()
-    probe_engine.dispose()
+    probe.dispose()
 
 
 @schema.parametrize()

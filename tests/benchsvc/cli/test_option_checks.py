@@ -23,6 +23,8 @@ COMMANDS_WITH_A_DATABASE = [
     ["token", "revoke", "ci"],
     ["schedule", "--now"],
     ["serve"],
+    ["regressions", "list"],
+    ["regressions", "set", "1", "acknowledged"],
 ]
 
 
