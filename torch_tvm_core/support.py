@@ -105,8 +105,9 @@ def _float32_result(node: fx.Node) -> bool:
 
 
 def _only_the_result_is_used(node: fx.Node) -> bool:
-    """TVM's converters give the right normalized tensor but not the saved mean and
-    reciprocal deviation (outputs 1 and 2, in the wrong shape)."""
+    """TVM's converters give the right first output but not the others: the saved mean and
+    reciprocal deviation of the norms (in the wrong shape), the indices of max pooling (as
+    float32 instead of int64)."""
     return all(
         user.target is operator.getitem and user.args[1] == 0 for user in node.users
     )
@@ -166,6 +167,8 @@ OVERRIDES: Mapping[str, Callable[[fx.Node], bool]] = {
     "addmm.default": _float32_result,
     "native_layer_norm.default": _only_the_result_is_used,
     "native_group_norm.default": _only_the_result_is_used,
+    "max_pool2d_with_indices.default": _only_the_result_is_used,
+    "max_pool3d_with_indices.default": _only_the_result_is_used,
     "_native_batch_norm_legit_functional.default": _not_training(5),
     "batch_norm.default": _not_training(5),
     "_native_batch_norm_legit.no_stats": lambda node: False,

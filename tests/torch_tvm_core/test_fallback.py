@@ -147,3 +147,19 @@ def test_intrinsics_tvm_can_build_run_on_tvm() -> None:
     report = torch_tvm_core.explain(compiled)
     assert report.ops_fallback == {}
     assert report.ops_in_tvm["aten.erf.default"] == 1
+
+
+def test_max_pooling_whose_indices_are_used_runs_in_pytorch() -> None:
+    def pooled_with_indices(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.nn.functional.max_pool2d(x, 2, return_indices=True)
+
+    x = torch.randn(1, 2, 6, 6)
+
+    compiled = torch_tvm_core.compile(pooled_with_indices, (x,), min_subgraph_size=1)
+
+    values, indices = compiled(x)
+    assert indices.dtype == torch.int64
+    torch.testing.assert_close((values, indices), pooled_with_indices(x))
+    assert torch_tvm_core.explain(compiled).ops_fallback == {
+        "aten.max_pool2d_with_indices.default": 1
+    }

@@ -78,3 +78,15 @@ def test_inputs_that_require_grad_are_accepted_for_inference() -> None:
 
     torch.testing.assert_close(out, model(x).detach(), atol=1e-5, rtol=1e-5)
     assert not out.requires_grad
+
+
+def test_empty_inputs_cross_into_tvm_with_the_strides_it_checks() -> None:
+    def product(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return a @ b.t() + 1
+
+    a, b = torch.randn(3, 0), torch.randn(3, 0)
+
+    compiled = torch_tvm_core.compile(product, (a, b), min_subgraph_size=1)
+
+    torch.testing.assert_close(compiled(a, b), product(a, b))
+    assert torch_tvm_core.explain(compiled).ops_fallback == {}
