@@ -90,8 +90,8 @@ def _deterministic(node: fx.Node) -> bool:
 
 
 def _static_shapes(node: fx.Node) -> bool:
-    """Subgraphs are compiled for the shapes export recorded, before any call: a tensor whose
-    size depends on the data (what masked_select returns) has none to compile for."""
+    """Subgraphs are compiled for the shapes capture recorded; a data-dependent size (the
+    result of nonzero or masked_select) has none to compile for."""
     tensors = _tensors_of(node)
     for source in node.all_input_nodes:
         tensors += _tensors_of(source)

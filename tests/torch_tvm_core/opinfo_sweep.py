@@ -202,8 +202,9 @@ def _ops_by_case(plan: Any, count: int) -> tuple[list[Counter[str]], list[Counte
     ran: list[Counter[str]] = [Counter() for _ in range(count)]
     failed: list[Counter[str]] = [Counter() for _ in range(count)]
     for record in plan.subgraphs:
-        target = ran if record.ran_on_tvm else failed
-        for node in plan.graph_module.get_submodule(record.name).fallback.graph.nodes:
+        target = failed if record.failure is not None else ran
+        runtime = getattr(plan.graph_module, record.name)
+        for node in runtime.fallback.graph.nodes:
             if is_compute(node):
                 case = _case_index(node)
                 if case is not None:
