@@ -154,6 +154,21 @@ def _not_transposed_3d(node: fx.Node) -> bool:
     return not (transposed and len(node.args[0].meta["val"].shape) == 5)
 
 
+def _operands_of_the_result_dtype(node: fx.Node) -> bool:
+    """PyTorch's where promotes its two value operands to a common dtype; TVM's requires
+    them equal and fails to build otherwise."""
+    results = _tensors_of(node)
+    if len(results) != 1:
+        return False
+    for operand in node.args[1:3]:
+        if not isinstance(operand, fx.Node):
+            continue
+        values = _tensors_of(operand)
+        if len(values) != 1 or values[0].dtype != results[0].dtype:
+            return False
+    return True
+
+
 # Predicates a node must also satisfy, keyed by the converter-table name.
 OVERRIDES: Mapping[str, Callable[[fx.Node], bool]] = {
     "getitem": _producer_supported,
@@ -170,6 +185,7 @@ OVERRIDES: Mapping[str, Callable[[fx.Node], bool]] = {
     "batch_norm.default": _not_training(5),
     "_native_batch_norm_legit.no_stats": lambda node: False,
     "as_strided.default": _contiguous_strides,
+    "where.self": _operands_of_the_result_dtype,
     "avg_pool2d.default": _no_divisor_override(6),
     "avg_pool3d.default": _no_divisor_override(6),
 }
@@ -178,7 +194,6 @@ OVERRIDES: Mapping[str, Callable[[fx.Node], bool]] = {
 # (benchmarks/opinfo_sweep.py): PyTorch runs them.
 WRONG_ON_TVM: Mapping[str, str] = {
     "_upsample_bilinear2d_aa.default": "antialiased resize computed without the antialias filter",
-    "heaviside.default": "fails to build: the importer mixes float32 and the input's dtype",
 }
 
 

@@ -174,10 +174,20 @@ def run(batch: Sequence[Case], *, cache_dir: Any = None) -> list[Outcome]:
     if not batch:
         return []
     inputs = tuple(tensor for case in batch for tensor in case.inputs)
-    compiled = torch_tvm_core.compile(
-        _Batch(batch), [tensor.clone() for tensor in inputs], min_subgraph_size=1,
-        cache_dir=cache_dir,
-    )
+    try:
+        compiled = torch_tvm_core.compile(
+            _Batch(batch), [tensor.clone() for tensor in inputs], min_subgraph_size=1,
+            cache_dir=cache_dir,
+        )
+        with torch.no_grad():
+            actual = compiled(*(tensor.clone() for tensor in inputs))
+    except Exception as exc:  # noqa: BLE001 - eager ran these cases; the compiled model must too
+        if len(batch) > 1:
+            middle = len(batch) // 2
+            return run(batch[:middle], cache_dir=cache_dir) + run(batch[middle:],
+                                                                   cache_dir=cache_dir)
+        detail = f"raised where eager did not: {type(exc).__name__}: {exc}"
+        return [_outcome(batch[0], "mismatch", (), " ".join(detail.split())[:300])]
     plan = compiled.last_plan
     if plan is None or plan.capture_error is not None:
         if len(batch) == 1:
@@ -185,8 +195,6 @@ def run(batch: Sequence[Case], *, cache_dir: Any = None) -> list[Outcome]:
             return [_outcome(batch[0], "not captured", (), error or "")]
         middle = len(batch) // 2
         return run(batch[:middle], cache_dir=cache_dir) + run(batch[middle:], cache_dir=cache_dir)
-    with torch.no_grad():
-        actual = compiled(*(tensor.clone() for tensor in inputs))
     tvm_ops, failed_ops = _ops_by_case(plan, len(batch))
     outcomes, retry = [], []
     for index, case in enumerate(batch):
@@ -284,7 +292,7 @@ def sweep(all_cases: Iterable[Case], *, batch_size: int = 24, cache_dir: Any = N
 def _loggers() -> tuple[logging.Logger, ...]:
     return tuple(
         logging.getLogger(name)
-        for name in ("torch_tvm_core.runtime", "torch_tvm_core.compiled", "torch._export")
+        for name in ("torch_tvm_core.planner", "torch._export")
     )
 
 
