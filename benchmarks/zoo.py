@@ -103,9 +103,8 @@ def measure(name: str, image_size: int, cache_dir: pathlib.Path, rounds: int,
         expected = model(image)
         actual = compiled(image)
         result.max_rel_err = float((actual - expected).abs().max() / expected.abs().max())
-        result.top5_equal = bool(
-            torch.equal(expected.topk(5).indices.sort().values, actual.topk(5).indices.sort().values)
-        )
+        classes = [logits.topk(5).indices.sort().values for logits in (expected, actual)]
+        result.top5_equal = bool(torch.equal(*classes))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             jit = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(model, image)))

@@ -16,7 +16,8 @@ from tests.torch_tvm_core.opinfo_sweep import cases, op_infos, sweep
 
 @pytest.fixture(scope="module")
 def outcomes(request: pytest.FixtureRequest):
-    cache_dir = request.config.cache.mkdir("torch_tvm_core_opinfo") if request.config.cache else None
+    cache = request.config.cache
+    cache_dir = cache.mkdir("torch_tvm_core_opinfo") if cache is not None else None
     return sweep(cases(op_infos(), (torch.float32,), samples=1), batch_size=32, cache_dir=cache_dir)
 
 
