@@ -78,6 +78,20 @@ def _computes_tensors(node: fx.Node) -> bool:
     return True
 
 
+_REDUCTIONS_WITHOUT_KEEPDIM = frozenset({"cumsum", "cumprod", "_softmax", "_log_softmax"})
+
+
+def _no_dimension_of_a_scalar(node: fx.Node) -> bool:
+    """TVM's reductions reject a 0-dim tensor ("Cannot reduce a 0 dim Tensor") where PyTorch
+    treats dim 0 of a scalar as the scalar itself."""
+    arguments = {argument.name for argument in node.target._schema.arguments}
+    reduces = "keepdim" in arguments or node.target._opname in _REDUCTIONS_WITHOUT_KEEPDIM
+    takes_dims = reduces and "dim" in arguments
+    first = node.args[0] if node.args else None
+    values = _tensors_of(first) if isinstance(first, fx.Node) else []
+    return not (takes_dims and values and values[0].dim() == 0)
+
+
 def _deterministic(node: fx.Node) -> bool:
     """Random operators are PyTorch's: TVM's importer lowers dropout to the identity, which
     is only right when dropout is off."""
@@ -213,7 +227,8 @@ def is_supported(node: fx.Node) -> bool:
     if name not in tvm_converter_names() or name in WRONG_ON_TVM:
         return False
     if name != "getitem":
-        if not (_computes_tensors(node) and _deterministic(node)):
+        checks = (_computes_tensors, _deterministic, _no_dimension_of_a_scalar)
+        if not all(check(node) for check in checks):
             return False
     if not (_tensor_dtypes_supported(node) and _static_shapes(node)):
         return False
