@@ -27,6 +27,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from tests.torch_tvm_core.opinfo_sweep import Outcome, cases, op_infos, sweep  # noqa: E402
 
 STATUSES = ("pass", "mismatch", "build failed", "not claimed", "not captured")
+CLAIMED = ("pass", "mismatch", "build failed")
 
 
 def table(outcomes: list[Outcome]) -> list[str]:
@@ -85,6 +86,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=24, help="cases per compile")
     parser.add_argument("--cache-dir", help="torch_tvm_core executable cache (default: none)")
     parser.add_argument("--markdown", help="also write the table and findings to this file")
+    parser.add_argument(
+        "--write-claimed",
+        help="write the OpInfo names with any operator claimed for TVM to this file (the "
+        "list the CI sweep checks: tests/torch_tvm_core/opinfo_claimed.txt)",
+    )
     args = parser.parse_args()
     dtypes = [getattr(torch, name) for name in args.dtypes.split(",")]
     infos = op_infos(args.ops.split(",") if args.ops else None)
@@ -106,6 +112,9 @@ def main() -> None:
     print("\n".join(lines))
     if args.markdown:
         pathlib.Path(args.markdown).write_text("\n".join(lines) + "\n")
+    if args.write_claimed:
+        claimed = sorted({o.op for o in outcomes if o.status in CLAIMED})
+        pathlib.Path(args.write_claimed).write_text("\n".join(claimed) + "\n")
 
 
 if __name__ == "__main__":
