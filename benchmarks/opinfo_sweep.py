@@ -26,8 +26,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from tests.torch_tvm_core.opinfo_sweep import Outcome, cases, op_infos, sweep  # noqa: E402
 
-STATUSES = ("pass", "mismatch", "build failed", "not claimed", "not captured")
-CLAIMED = ("pass", "mismatch", "build failed")
+STATUSES = ("pass", "mismatch", "capture differs", "build failed", "not claimed", "not captured")
+CLAIMED = ("pass", "mismatch", "capture differs", "build failed")
 
 
 def table(outcomes: list[Outcome]) -> list[str]:
@@ -54,7 +54,7 @@ def findings(outcomes: list[Outcome]) -> list[str]:
     return [
         f"- {o.op} [{o.dtype} #{o.sample}] {o.status}: {', '.join(o.tvm_ops)}: {o.detail[:240]}"
         for o in outcomes
-        if o.status in ("mismatch", "build failed")
+        if o.status in ("mismatch", "capture differs", "build failed")
     ]
 
 
@@ -98,7 +98,7 @@ def main() -> None:
 
     def progress(done: list[Outcome]) -> None:
         for outcome in done:
-            if outcome.status in ("mismatch", "build failed"):
+            if outcome.status in ("mismatch", "capture differs", "build failed"):
                 print(f"  {outcome.op} [{outcome.dtype}] {outcome.status}: {outcome.detail[:200]}",
                       file=sys.stderr, flush=True)
         print(f"  ... {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)

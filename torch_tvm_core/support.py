@@ -109,7 +109,11 @@ def _static_shapes(node: fx.Node) -> bool:
     tensors = _tensors_of(node)
     for source in node.all_input_nodes:
         tensors += _tensors_of(source)
-    return all(all(isinstance(size, int) for size in value.shape) for value in tensors)
+    # Empty tensors have no loop TVM can vectorize ("Failed to vectorize loop with extent 0").
+    return all(
+        all(isinstance(size, int) for size in value.shape) and value.numel() > 0
+        for value in tensors
+    )
 
 
 def _float32_result(node: fx.Node) -> bool:
@@ -183,6 +187,39 @@ def _operands_of_the_result_dtype(node: fx.Node) -> bool:
     return True
 
 
+def _indices_of_one_shape(position: int) -> Callable[[fx.Node], bool]:
+    """TVM's advanced indexing takes index tensors of one shape for the leading dimensions;
+    PyTorch also broadcasts them and skips dimensions (None)."""
+
+    def check(node: fx.Node) -> bool:
+        indices = node.args[position]
+        if not indices or any(not isinstance(index, fx.Node) for index in indices):
+            return False
+        shapes = {tuple(_tensors_of(index)[0].shape) for index in indices if _tensors_of(index)}
+        return len(shapes) == 1
+
+    return check
+
+
+def _index_put_covers_every_dimension(node: fx.Node) -> bool:
+    """TVM's index_put needs one index tensor per dimension of the data."""
+    data, indices = node.args[0], node.args[1]
+    if any(not isinstance(index, fx.Node) for index in indices):
+        return False
+    shapes = {tuple(_tensors_of(index)[0].shape) for index in indices if _tensors_of(index)}
+    return len(shapes) == 1 and len(indices) == _tensors_of(data)[0].dim()
+
+
+def _index_is_a_vector(node: fx.Node) -> bool:
+    """TVM's take rejects the 0-dim data and index PyTorch's index_select accepts."""
+    data, index = node.args[0], node.args[2]
+    return (
+        isinstance(index, fx.Node)
+        and _tensors_of(index)[0].dim() == 1
+        and _tensors_of(data)[0].dim() >= 1
+    )
+
+
 # Predicates a node must also satisfy, keyed by the converter-table name.
 OVERRIDES: Mapping[str, Callable[[fx.Node], bool]] = {
     "getitem": _producer_supported,
@@ -200,6 +237,13 @@ OVERRIDES: Mapping[str, Callable[[fx.Node], bool]] = {
     "_native_batch_norm_legit.no_stats": lambda node: False,
     "as_strided.default": _contiguous_strides,
     "where.self": _operands_of_the_result_dtype,
+    # Their second output, the indices, comes back as float32.
+    "max_pool2d_with_indices.default": _only_the_result_is_used,
+    "max_pool3d_with_indices.default": _only_the_result_is_used,
+    "index.Tensor": _indices_of_one_shape(1),
+    "index_put.default": _index_put_covers_every_dimension,
+    "index_put_.default": _index_put_covers_every_dimension,
+    "index_select.default": _index_is_a_vector,
     "avg_pool2d.default": _no_divisor_override(6),
     "avg_pool3d.default": _no_divisor_override(6),
 }

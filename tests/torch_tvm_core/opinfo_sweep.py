@@ -72,8 +72,10 @@ class Case:
 @dataclasses.dataclass
 class Outcome:
     """pass: claimed ops ran on TVM and matched; mismatch: they ran and differ (a bug);
-    build failed: claimed, TVM could not build it, PyTorch ran it; not claimed: nothing
-    went to TVM; not captured: torch.export cannot capture the sample."""
+    capture differs: the captured program differs from eager even run in PyTorch (a
+    decomposition of PyTorch's own, not TVM); build failed: claimed, TVM could not build it,
+    PyTorch ran it; not claimed: nothing went to TVM; not captured: torch.export cannot
+    capture the sample."""
 
     op: str
     dtype: str
@@ -238,7 +240,23 @@ def _judge(case: Case, actual: Any, tvm_ops: Counter[str], failed_ops: Counter[s
     if not tvm_ops:
         return _outcome(case, "not claimed", (), "")
     problem = _difference(case, actual)
+    if problem and _capture_differs(case):
+        return _outcome(case, "capture differs", tvm_ops, problem)
     return _outcome(case, "mismatch" if problem else "pass", tvm_ops, problem)
+
+
+def _capture_differs(case: Case) -> bool:
+    """Whether torch.export's core-ATen program, run in PyTorch without TVM, already
+    differs from eager: then PyTorch's decomposition, not TVM, changed the answer."""
+    from torch_tvm_core import capture
+
+    try:
+        program = capture.export_program(case.fn, [tensor.clone() for tensor in case.inputs])
+        with torch.no_grad():
+            captured = program.module()(*(tensor.clone() for tensor in case.inputs))
+    except Exception:  # noqa: BLE001 - a program that cannot rerun is judged on TVM's answer
+        return False
+    return bool(_difference(case, captured))
 
 
 def _difference(case: Case, actual: Any) -> str:
