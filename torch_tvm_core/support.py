@@ -106,14 +106,19 @@ def _deterministic(node: fx.Node) -> bool:
 def _static_shapes(node: fx.Node) -> bool:
     """Subgraphs are compiled for the shapes capture recorded; a data-dependent size (the
     result of nonzero or masked_select) has none to compile for."""
-    tensors = _tensors_of(node)
-    for source in node.all_input_nodes:
-        tensors += _tensors_of(source)
-    # Empty tensors have no loop TVM can vectorize ("Failed to vectorize loop with extent 0").
-    return all(
-        all(isinstance(size, int) for size in value.shape) and value.numel() > 0
-        for value in tensors
-    )
+    outputs = _tensors_of(node)
+    inputs = [tensor for source in node.all_input_nodes for tensor in _tensors_of(source)]
+    if not all(
+        all(isinstance(size, int) for size in value.shape) for value in outputs + inputs
+    ):
+        return False
+    # Computing on an empty tensor has no loop TVM can vectorize ("Failed to vectorize loop
+    # with extent 0"). Empty extra outputs (inference batch norm's saved statistics) are fine.
+    if node.target is operator.getitem:
+        computed = outputs
+    else:
+        computed = inputs + (outputs if not isinstance(node.meta.get("val"), list | tuple) else [])
+    return all(value.numel() > 0 for value in computed)
 
 
 def _float32_result(node: fx.Node) -> bool:
