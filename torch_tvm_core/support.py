@@ -225,6 +225,15 @@ def _index_is_a_vector(node: fx.Node) -> bool:
     )
 
 
+def _both_bounds_unless_floating(node: fx.Node) -> bool:
+    """TVM's clamp stands in infinity for a missing bound, which an integer tensor cannot
+    hold ("Cannot convert infinity to BigInt")."""
+    values = _tensors_of(node)
+    bounds = [node.args[i] if len(node.args) > i else None for i in (1, 2)]
+    floating = bool(values) and values[0].dtype.is_floating_point
+    return floating or all(bound is not None for bound in bounds)
+
+
 # Predicates a node must also satisfy, keyed by the converter-table name.
 OVERRIDES: Mapping[str, Callable[[fx.Node], bool]] = {
     "getitem": _producer_supported,
@@ -242,6 +251,7 @@ OVERRIDES: Mapping[str, Callable[[fx.Node], bool]] = {
     "_native_batch_norm_legit.no_stats": lambda node: False,
     "as_strided.default": _contiguous_strides,
     "where.self": _operands_of_the_result_dtype,
+    "clamp.default": _both_bounds_unless_floating,
     # Their second output, the indices, comes back as float32.
     "max_pool2d_with_indices.default": _only_the_result_is_used,
     "max_pool3d_with_indices.default": _only_the_result_is_used,
