@@ -20,7 +20,8 @@ from tests.torch_tvm_core.opinfo_sweep import cases, op_infos, sweep
 
 @pytest.fixture(scope="module")
 def outcomes(request: pytest.FixtureRequest):
-    cache = request.config.cache
+    # Without pytest's cache plugin (-p no:cacheprovider) every run compiles afresh.
+    cache = getattr(request.config, "cache", None)
     cache_dir = cache.mkdir("torch_tvm_core_opinfo") if cache is not None else None
     claimed = (pathlib.Path(__file__).parent / "opinfo_claimed.txt").read_text().split()
     infos = op_infos(claimed)
