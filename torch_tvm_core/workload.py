@@ -137,10 +137,15 @@ def _input_tensors(node: fx.Node) -> list[torch.Tensor]:
 
 
 def _numel(tensor: torch.Tensor) -> int:
-    if not all(isinstance(size, int) for size in tensor.shape):
-        # A data-dependent size (nonzero, masked_select): int() would raise a guard error.
-        raise ValueError(f"shape {tuple(tensor.shape)} is not static")
-    return math.prod(tensor.shape)
+    return math.prod(_size(size) for size in tensor.shape)
+
+
+def _size(size: object) -> int:
+    # A data-dependent size (a SymInt) has no value to count with; asking it for one would
+    # raise torch's guard error instead.
+    if not isinstance(size, int):
+        raise ValueError(f"size {size} is not known before the call")
+    return size
 
 
 def _is_int_list(value: object) -> bool:
