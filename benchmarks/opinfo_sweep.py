@@ -26,7 +26,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from tests.torch_tvm_core.opinfo_sweep import Outcome, cases, op_infos, sweep  # noqa: E402
 
-STATUSES = ("pass", "mismatch", "build failed", "not claimed", "not captured")
+STATUSES = ("pass", "mismatch", "capture differs", "build failed", "not claimed", "not captured")
+CLAIMED = ("pass", "mismatch", "capture differs", "build failed")
 
 
 def table(outcomes: list[Outcome]) -> list[str]:
@@ -53,7 +54,7 @@ def findings(outcomes: list[Outcome]) -> list[str]:
     return [
         f"- {o.op} [{o.dtype} #{o.sample}] {o.status}: {', '.join(o.tvm_ops)}: {o.detail[:240]}"
         for o in outcomes
-        if o.status in ("mismatch", "build failed")
+        if o.status in ("mismatch", "capture differs", "build failed")
     ]
 
 
@@ -85,6 +86,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=24, help="cases per compile")
     parser.add_argument("--cache-dir", help="torch_tvm_core executable cache (default: none)")
     parser.add_argument("--markdown", help="also write the table and findings to this file")
+    parser.add_argument(
+        "--write-claimed",
+        help="write the OpInfo names with any operator claimed for TVM to this file (the "
+        "list the CI sweep checks: tests/torch_tvm_core/opinfo_claimed.txt)",
+    )
     args = parser.parse_args()
     dtypes = [getattr(torch, name) for name in args.dtypes.split(",")]
     infos = op_infos(args.ops.split(",") if args.ops else None)
@@ -92,7 +98,7 @@ def main() -> None:
 
     def progress(done: list[Outcome]) -> None:
         for outcome in done:
-            if outcome.status in ("mismatch", "build failed"):
+            if outcome.status in ("mismatch", "capture differs", "build failed"):
                 print(f"  {outcome.op} [{outcome.dtype}] {outcome.status}: {outcome.detail[:200]}",
                       file=sys.stderr, flush=True)
         print(f"  ... {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
@@ -106,6 +112,9 @@ def main() -> None:
     print("\n".join(lines))
     if args.markdown:
         pathlib.Path(args.markdown).write_text("\n".join(lines) + "\n")
+    if args.write_claimed:
+        claimed = sorted({o.op for o in outcomes if o.status in CLAIMED})
+        pathlib.Path(args.write_claimed).write_text("\n".join(claimed) + "\n")
 
 
 if __name__ == "__main__":

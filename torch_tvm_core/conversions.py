@@ -17,7 +17,8 @@ Converter = Callable[[fx.Node, Any], relax.Var]
 
 
 def _elu(node: fx.Node, importer: Any) -> relax.Var:
-    """elu(x, alpha, scale, input_scale) = scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1)).
+    """elu(x, alpha, scale, input_scale)
+    = scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1)).
 
     TVM's converter reads alpha only, so SELU (elu with SELU's alpha and scale, which is
     what F.selu decomposes to) came out as plain ELU.

@@ -78,6 +78,20 @@ def _computes_tensors(node: fx.Node) -> bool:
     return True
 
 
+_REDUCTIONS_WITHOUT_KEEPDIM = frozenset({"cumsum", "cumprod", "_softmax", "_log_softmax"})
+
+
+def _no_dimension_of_a_scalar(node: fx.Node) -> bool:
+    """TVM's reductions reject a 0-dim tensor ("Cannot reduce a 0 dim Tensor") where PyTorch
+    treats dim 0 of a scalar as the scalar itself."""
+    arguments = {argument.name for argument in node.target._schema.arguments}
+    reduces = "keepdim" in arguments or node.target._opname in _REDUCTIONS_WITHOUT_KEEPDIM
+    takes_dims = reduces and "dim" in arguments
+    first = node.args[0] if node.args else None
+    values = _tensors_of(first) if isinstance(first, fx.Node) else []
+    return not (takes_dims and values and values[0].dim() == 0)
+
+
 def _deterministic(node: fx.Node) -> bool:
     """Random operators are PyTorch's: TVM's importer lowers dropout to the identity, which
     is only right when dropout is off."""
@@ -90,12 +104,21 @@ def _deterministic(node: fx.Node) -> bool:
 
 
 def _static_shapes(node: fx.Node) -> bool:
-    """Subgraphs are compiled for the shapes export recorded, before any call: a tensor whose
-    size depends on the data (what masked_select returns) has none to compile for."""
-    tensors = _tensors_of(node)
-    for source in node.all_input_nodes:
-        tensors += _tensors_of(source)
-    return all(all(isinstance(size, int) for size in value.shape) for value in tensors)
+    """Subgraphs are compiled for the shapes capture recorded; a data-dependent size (the
+    result of nonzero or masked_select) has none to compile for."""
+    outputs = _tensors_of(node)
+    inputs = [tensor for source in node.all_input_nodes for tensor in _tensors_of(source)]
+    if not all(
+        all(isinstance(size, int) for size in value.shape) for value in outputs + inputs
+    ):
+        return False
+    # Computing on an empty tensor has no loop TVM can vectorize ("Failed to vectorize loop
+    # with extent 0"). Empty extra outputs (inference batch norm's saved statistics) are fine.
+    if node.target is operator.getitem:
+        computed = outputs
+    else:
+        computed = inputs + (outputs if not isinstance(node.meta.get("val"), list | tuple) else [])
+    return all(value.numel() > 0 for value in computed)
 
 
 def _float32_result(node: fx.Node) -> bool:
@@ -155,6 +178,63 @@ def _not_transposed_3d(node: fx.Node) -> bool:
     return not (transposed and len(node.args[0].meta["val"].shape) == 5)
 
 
+def _operands_of_the_result_dtype(node: fx.Node) -> bool:
+    """PyTorch's where promotes its two value operands to a common dtype; TVM's requires
+    them equal and fails to build otherwise."""
+    results = _tensors_of(node)
+    if len(results) != 1:
+        return False
+    for operand in node.args[1:3]:
+        if not isinstance(operand, fx.Node):
+            continue
+        values = _tensors_of(operand)
+        if len(values) != 1 or values[0].dtype != results[0].dtype:
+            return False
+    return True
+
+
+def _indices_of_one_shape(position: int) -> Callable[[fx.Node], bool]:
+    """TVM's advanced indexing takes index tensors of one shape for the leading dimensions;
+    PyTorch also broadcasts them and skips dimensions (None)."""
+
+    def check(node: fx.Node) -> bool:
+        indices = node.args[position]
+        if not indices or any(not isinstance(index, fx.Node) for index in indices):
+            return False
+        shapes = {tuple(_tensors_of(index)[0].shape) for index in indices if _tensors_of(index)}
+        return len(shapes) == 1
+
+    return check
+
+
+def _index_put_covers_every_dimension(node: fx.Node) -> bool:
+    """TVM's index_put needs one index tensor per dimension of the data."""
+    data, indices = node.args[0], node.args[1]
+    if any(not isinstance(index, fx.Node) for index in indices):
+        return False
+    shapes = {tuple(_tensors_of(index)[0].shape) for index in indices if _tensors_of(index)}
+    return len(shapes) == 1 and len(indices) == _tensors_of(data)[0].dim()
+
+
+def _index_is_a_vector(node: fx.Node) -> bool:
+    """TVM's take rejects the 0-dim data and index PyTorch's index_select accepts."""
+    data, index = node.args[0], node.args[2]
+    return (
+        isinstance(index, fx.Node)
+        and _tensors_of(index)[0].dim() == 1
+        and _tensors_of(data)[0].dim() >= 1
+    )
+
+
+def _both_bounds_unless_floating(node: fx.Node) -> bool:
+    """TVM's clamp stands in infinity for a missing bound, which an integer tensor cannot
+    hold ("Cannot convert infinity to BigInt")."""
+    values = _tensors_of(node)
+    bounds = [node.args[i] if len(node.args) > i else None for i in (1, 2)]
+    floating = bool(values) and values[0].dtype.is_floating_point
+    return floating or all(bound is not None for bound in bounds)
+
+
 # Predicates a node must also satisfy, keyed by the converter-table name.
 OVERRIDES: Mapping[str, Callable[[fx.Node], bool]] = {
     "getitem": _producer_supported,
@@ -173,6 +253,15 @@ OVERRIDES: Mapping[str, Callable[[fx.Node], bool]] = {
     "batch_norm.default": _not_training(5),
     "_native_batch_norm_legit.no_stats": lambda node: False,
     "as_strided.default": _contiguous_strides,
+    "where.self": _operands_of_the_result_dtype,
+    "clamp.default": _both_bounds_unless_floating,
+    # Their second output, the indices, comes back as float32.
+    "max_pool2d_with_indices.default": _only_the_result_is_used,
+    "max_pool3d_with_indices.default": _only_the_result_is_used,
+    "index.Tensor": _indices_of_one_shape(1),
+    "index_put.default": _index_put_covers_every_dimension,
+    "index_put_.default": _index_put_covers_every_dimension,
+    "index_select.default": _index_is_a_vector,
     "avg_pool2d.default": _no_divisor_override(6),
     "avg_pool3d.default": _no_divisor_override(6),
 }
@@ -181,7 +270,6 @@ OVERRIDES: Mapping[str, Callable[[fx.Node], bool]] = {
 # (benchmarks/opinfo_sweep.py): PyTorch runs them.
 WRONG_ON_TVM: Mapping[str, str] = {
     "_upsample_bilinear2d_aa.default": "antialiased resize computed without the antialias filter",
-    "heaviside.default": "fails to build: the importer mixes float32 and the input's dtype",
 }
 
 
@@ -201,7 +289,8 @@ def is_supported(node: fx.Node) -> bool:
     if name not in tvm_converter_names() or name in WRONG_ON_TVM:
         return False
     if name != "getitem":
-        if not (_computes_tensors(node) and _deterministic(node)):
+        checks = (_computes_tensors, _deterministic, _no_dimension_of_a_scalar)
+        if not all(check(node) for check in checks):
             return False
     if not (_tensor_dtypes_supported(node) and _static_shapes(node)):
         return False

@@ -90,3 +90,38 @@ def test_random_operators_are_not_supported() -> None:
     )
     assert "native_dropout.default" in tvm_converter_names()
     assert not is_supported(nodes["aten.native_dropout.default"])
+
+
+def test_average_pooling_with_a_divisor_override_is_not_supported() -> None:
+    pooled = Lambda(lambda x: torch.nn.functional.avg_pool2d(x, 2, divisor_override=3))
+    plain = Lambda(lambda x: torch.nn.functional.avg_pool2d(x, 2))
+
+    assert not is_supported(nodes_by_op(pooled, torch.randn(1, 2, 6, 6))["aten.avg_pool2d.default"])
+    assert is_supported(nodes_by_op(plain, torch.randn(1, 2, 6, 6))["aten.avg_pool2d.default"])
+
+
+def test_layer_norm_is_supported_only_when_its_saved_statistics_are_unused() -> None:
+    def with_mean(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        out, mean, _ = torch.native_layer_norm(x, [4], None, None, 1e-5)
+        return out, mean
+
+    norm = torch.nn.LayerNorm(4).eval()
+
+    name = "aten.native_layer_norm.default"
+    assert not is_supported(nodes_by_op(Lambda(with_mean), torch.randn(2, 4))[name])
+    assert is_supported(nodes_by_op(norm, torch.randn(2, 4))[name])
+
+
+def test_batch_norm_in_training_mode_is_not_supported() -> None:
+    norm = torch.nn.BatchNorm2d(3).train()
+    nodes = nodes_by_op(norm, torch.randn(2, 3, 4, 4))
+    batch_norms = [node for name, node in nodes.items() if "batch_norm" in name]
+    assert batch_norms and not any(is_supported(node) for node in batch_norms)
+
+
+def test_where_between_operands_of_different_dtypes_is_not_supported() -> None:
+    mixed = Lambda(lambda x: torch.where(x > 0, x, torch.zeros(4, dtype=torch.float64)))
+    same = Lambda(lambda x: torch.where(x > 0, x, torch.zeros_like(x)))
+
+    assert not is_supported(nodes_by_op(mixed, torch.randn(4))["aten.where.self"])
+    assert is_supported(nodes_by_op(same, torch.randn(4))["aten.where.self"])
