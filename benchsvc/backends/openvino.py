@@ -40,6 +40,7 @@ class OpenVinoBackend:
 
         return Prepared(
             forward,
+            configuration="hint=latency;precision=f32",
             details={
                 "runtime": "openvino",
                 "version": openvino.get_version(),

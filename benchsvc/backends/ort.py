@@ -39,6 +39,7 @@ class OrtBackend:
 
         return Prepared(
             forward,
+            configuration="graph_optimization=all;execution=sequential",
             details={
                 "runtime": "onnxruntime",
                 "version": onnxruntime.__version__,
