@@ -9,7 +9,7 @@ MODEL ?= resnet18
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet -e '.[dev,reference]'
 	touch $(STAMP)
 
 setup: $(STAMP)

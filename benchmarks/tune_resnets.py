@@ -1,15 +1,17 @@
-"""Tune the ResNet family's conv kernels into one database (the one shipped for this CPU).
+"""Tune the ResNet family's conv kernels on this machine into one database.
 
-    .venv/bin/python benchmarks/tune_resnets.py /tmp/tunedb --trials 500 resnet18 resnet50
-    cp /tmp/tunedb/database_*.json torch_tvm_core/schedules/databases/avx512/   # or avx2/
+    .venv/bin/python benchmarks/tune_resnets.py resnet18 resnet50 --trials 400 [--database DIR]
 
-The directory is named by the host's vector ISA (`avx512`, `avx2`) or its LLVM CPU name; the
-compile picks it by the same rule. Run it on an otherwise idle machine: each kernel is timed
-after a cache flush, and a busy neighbour makes the timings, and so the records, noise.
+Without --database the records go to this machine's own database for this CPU (what
+`benchsvc tune` writes and the next compile uses). To ship a database for this CPU model,
+copy the directory to torch_tvm_core/schedules/databases/<cpu key>/ (the key is the
+directory name of the machine database, e.g. amd-epyc-znver5-avx512) and add its
+tuned_on.json fields to databases/manifest.json: it then applies on that CPU model only.
 
-Kernels are measured with all cores (the schedules' parallel split is part of what is tuned).
-Start from an empty directory when the conv schedule's decisions change: a kernel that
-already has a record is skipped.
+Kernels are timed warm, with torch's thread count, and a record replaces the default
+schedule only when it beats it by 3% in paired rounds; a neighbour's load costs gains, never
+a slower schedule. A kernel that already has a record is skipped, so a run resumes; start
+from an empty directory when the conv schedule's decisions change.
 
 Models get random weights: tuning records depend on shapes only.
 """
@@ -27,8 +29,8 @@ import torch_tvm_core.schedules.tuning as tuning
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("database")
     parser.add_argument("models", nargs="+")
+    parser.add_argument("--database", default=None, help="default: this machine's own")
     parser.add_argument("--trials", type=int, default=400, help="per model")
     args = parser.parse_args()
     for name in args.models:
@@ -41,7 +43,8 @@ def main() -> None:
             database=args.database,
             on_progress=lambda p: print(
                 f"{name} {p.kernels_done}/{p.kernel_count} {p.kernel} trials={p.trials_run} "
-                f"best={p.best_us and round(p.best_us, 1)} us t={time.perf_counter() - start:.0f}s",
+                f"best={p.best_us and round(p.best_us, 1)} us speedup={p.speedup and round(p.speedup, 3)} "
+                f"t={time.perf_counter() - start:.0f}s",
                 flush=True,
             ),
         )

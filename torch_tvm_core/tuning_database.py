@@ -28,7 +28,7 @@ TuningDbOption = pathlib.Path | str | os.PathLike | Literal[False] | None
 class TuningDatabase:
     """A checked tuning database.
 
-    name: the shipped database's name ("avx512") or the path as given.
+    name: the shipped database's name ("amd-epyc-znver3-avx2") or the path as given.
     sha256: of the workload file followed by the record file, so two databases with the
         same records for the same kernels have the same hash wherever they lie.
     records: tuning records (one per tuned kernel in a compacted database).

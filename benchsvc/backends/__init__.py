@@ -6,7 +6,8 @@ from pathlib import Path
 
 from benchsvc.backends.base import Backend, Forward, Prepared
 
-BACKEND_NAMES: tuple[str, ...] = ("jit", "tvm", "eager", "inductor")
+# ort and openvino are the reference runtimes; they need the `benchsvc[reference]` extra.
+BACKEND_NAMES: tuple[str, ...] = ("jit", "tvm", "eager", "inductor", "ort", "openvino")
 DEFAULT_BACKENDS: tuple[str, ...] = ("jit", "tvm")
 
 
@@ -33,6 +34,14 @@ def get_backend(name: str, *, tuning_db: Path | bool | None = None) -> Backend:
         from benchsvc.backends.tvm import TvmBackend
 
         return TvmBackend(tuning_db=tuning_db)
+    if name == "ort":
+        from benchsvc.backends.ort import OrtBackend
+
+        return OrtBackend()
+    if name == "openvino":
+        from benchsvc.backends.openvino import OpenVinoBackend
+
+        return OpenVinoBackend()
     raise UnknownBackendError(name)
 
 

@@ -36,3 +36,19 @@ class Backend(Protocol):
     def prepare(self, model: nn.Module, example_inputs: tuple[torch.Tensor, ...]) -> Prepared:
         """Compile or trace; called once, with the inputs that will be timed."""
         ...
+
+
+class MissingRuntimeError(RuntimeError):
+    """A backend's runtime is an optional dependency that is not installed."""
+
+
+def import_reference_runtime(module: str) -> Any:
+    """The reference runtimes (ort, openvino) come with the `benchsvc[reference]` extra."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise MissingRuntimeError(
+            f"{module} is not installed: pip install 'benchsvc[reference]'"
+        ) from error

@@ -31,14 +31,14 @@ def unreadable_by_tvm(tmp_path: Path) -> Path:
 
 
 def test_the_shipped_database_is_described_by_name_hash_and_record_count() -> None:
-    shipped = SHIPPED_DIR / "avx2"
+    shipped = SHIPPED_DIR / "amd-epyc-znver3-avx2"
 
     database = torch_tvm_core.check_tuning_database(shipped)
 
     expected = hashlib.sha256(
         (shipped / WORKLOADS_FILE).read_bytes() + b"\0" + (shipped / RECORDS_FILE).read_bytes()
     ).hexdigest()
-    assert (database.name, database.sha256, database.shipped) == ("avx2", expected, True)
+    assert (database.name, database.sha256, database.shipped) == ("amd-epyc-znver3-avx2", expected, True)
     assert database.records == len((shipped / RECORDS_FILE).read_text().splitlines())
     assert database.to_dict()["path"] == str(shipped.resolve())
 
@@ -47,13 +47,13 @@ def test_a_database_elsewhere_is_named_by_the_path_given(tmp_path: Path) -> None
     copy = tmp_path / "mine"
     copy.mkdir()
     for name in (WORKLOADS_FILE, RECORDS_FILE):
-        (copy / name).write_bytes((SHIPPED_DIR / "avx2" / name).read_bytes())
+        (copy / name).write_bytes((SHIPPED_DIR / "amd-epyc-znver3-avx2" / name).read_bytes())
 
     database = torch_tvm_core.check_tuning_database(str(copy))
 
     assert database.name == str(copy)
     assert not database.shipped
-    assert database.sha256 == torch_tvm_core.check_tuning_database(SHIPPED_DIR / "avx2").sha256
+    assert database.sha256 == torch_tvm_core.check_tuning_database(SHIPPED_DIR / "amd-epyc-znver3-avx2").sha256
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,11 @@
-"""What the schedules need to know about the target CPU's SIMD unit."""
+"""What the schedules need to know about the target CPU: its SIMD unit and which CPU it is."""
 
 from __future__ import annotations
+
+import dataclasses
+import functools
+import platform
+import re
 
 from tvm.target import Target, codegen
 
@@ -20,3 +25,50 @@ def simd_lanes(target: Target) -> int:
 
 def vector_registers(target: Target) -> int:
     return 32 if has_avx512(target) else 16
+
+
+def isa_level(target: Target) -> str:
+    if has_avx512(target):
+        return "avx512"
+    if codegen.target_has_features("avx2", target):
+        return "avx2"
+    return "generic"
+
+
+@dataclasses.dataclass(frozen=True)
+class CpuIdentity:
+    """The CPU a tuning record was measured on.
+
+    model: the name the CPU reports (/proc/cpuinfo "model name"); hypervisors often shorten
+        it to the brand ("AMD EPYC"), so llvm_cpu tells the microarchitecture apart.
+    llvm_cpu: LLVM's name for the microarchitecture the code is compiled for (znver3, ...).
+    isa: the vector ISA level the schedules use (avx512, avx2, generic).
+    """
+
+    model: str
+    llvm_cpu: str
+    isa: str
+
+    @property
+    def key(self) -> str:
+        """A directory name: `amd-epyc-znver3-avx2`."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.model.lower()).strip("-") or "unknown-cpu"
+        return f"{slug}-{self.llvm_cpu or 'generic'}-{self.isa}"
+
+
+def cpu_identity(target: Target) -> CpuIdentity:
+    """This host's CPU, as compiled for by `target`."""
+    return CpuIdentity(host_cpu_model(), str(target.attrs.get("mcpu", "")), isa_level(target))
+
+
+@functools.lru_cache(maxsize=1)
+def host_cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    return " ".join(value.split())
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"

@@ -1,19 +1,28 @@
-"""The tuning databases we ship, one per CPU model or vector ISA, and how TVM opens one.
+"""The tuning databases for this CPU, and how TVM opens one.
 
-Which database a compile applies (a named one, the applied one, or the shipped one) is
-decided in torch_tvm_core.tuning_database.
+A compile that names no database and applied none uses database_for_cpu(): the one `tune()`
+wrote for this CPU on this machine, else a shipped database tuned on this same CPU model,
+else none (the default schedules). Schedules tuned on one CPU made another CPU of the same ISA
+level 5-25% slower than the default schedules, so a database is never chosen for a CPU it was
+not measured on. Which database a compile applies overall (a named one, the applied one, or
+this one) is decided in torch_tvm_core.tuning_database.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import pathlib
 
+import platformdirs
 from tvm.s_tir import meta_schedule as ms
-from tvm.target import Target, codegen
+from tvm.target import Target
 
-from torch_tvm_core.schedules.cpu import has_avx512
+from torch_tvm_core.schedules.cpu import CpuIdentity, cpu_identity
 
 SHIPPED_DIR = pathlib.Path(__file__).parent / "databases"
+MANIFEST_FILE = "manifest.json"
+TUNING_DIR_ENV = "TORCH_TVM_CORE_TUNING_DIR"
 RECORDS_FILE = "database_tuning_record.json"
 WORKLOADS_FILE = "database_workload.json"
 
@@ -32,20 +41,38 @@ def open_database(path: pathlib.Path) -> ms.database.JSONDatabase:
 
 def database_for_cpu(target: Target) -> pathlib.Path | None:
     """The database a compile for `target` applies when the caller named none and applied none."""
-    return shipped_database(target)
+    own = machine_database(target)
+    return own if is_database(own) else shipped_database(target)
 
 
-def shipped_database(target: Target) -> pathlib.Path | None:
-    """The shipped database for the target's CPU model, else for its vector ISA."""
-    for name in (str(target.attrs.get("mcpu", "")), _isa_level(target)):
-        if name and is_database(SHIPPED_DIR / name):
-            return SHIPPED_DIR / name
+def shipped_database(target: Target, directory: pathlib.Path = SHIPPED_DIR) -> pathlib.Path | None:
+    """The database in `directory`'s manifest that was tuned on this very CPU model, if any."""
+    identity = cpu_identity(target)
+    for entry in shipped_manifest(directory):
+        tuned_on = CpuIdentity(entry["cpu_model"], entry["llvm_cpu"], entry["isa"])
+        if tuned_on == identity and is_database(directory / entry["directory"]):
+            return directory / entry["directory"]
     return None
 
 
-def _isa_level(target: Target) -> str:
-    if has_avx512(target):
-        return "avx512"
-    if codegen.target_has_features("avx2", target):
-        return "avx2"
-    return ""
+def shipped_manifest(directory: pathlib.Path = SHIPPED_DIR) -> list[dict]:
+    """The manifest's entries: directory, cpu_model, llvm_cpu, isa, and how it was tuned."""
+    path = directory / MANIFEST_FILE
+    if not path.is_file():
+        return []
+    return list(json.loads(path.read_text())["databases"])
+
+
+def machine_database(target: Target) -> pathlib.Path:
+    """Where `tune()` keeps what it measured on this machine for this CPU (may not exist yet).
+
+    Under $TORCH_TVM_CORE_TUNING_DIR, else the user data directory; one folder per CPU
+    identity, so a home directory shared by different machines keeps them apart.
+    """
+    configured = os.environ.get(TUNING_DIR_ENV)
+    root = (
+        pathlib.Path(configured)
+        if configured
+        else pathlib.Path(platformdirs.user_data_dir("torch_tvm_core")) / "tuning"
+    )
+    return root / cpu_identity(target).key

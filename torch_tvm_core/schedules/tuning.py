@@ -1,44 +1,58 @@
-"""MetaSchedule tuning over the default schedules' own space.
+"""Tuning the conv kernels of a model for the machine it runs on.
 
 Each conv kernel is tuned by sampling the decisions the default conv schedule makes by
-heuristic (output-channel chunks, columns and rows per register tile, unrolling), so every candidate is a valid
-default-style schedule and the untuned choice is one of them. Kernels are tuned one after the
-other; the database records what was measured, so a second run with the same database
-continues where the first stopped instead of starting over.
+heuristic (output-channel chunks, columns and rows per register tile, unrolling), so every
+candidate is a valid default-style schedule and the untuned choice is one of them. The
+fastest candidate is then timed against the default in alternating rounds and kept only if it
+wins by a margin (kernel_timing). Each kernel ends as one record, written when it is done, so
+a second run with the same database continues where the first stopped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import os
 import pathlib
 import random
-import shutil
-import tempfile
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import numpy
 import torch
 import tvm
-import tvm_ffi
 from tvm.s_tir import meta_schedule as ms
 
-from torch_tvm_core import capture, lower, pipeline
+from torch_tvm_core import capture, lower, pipeline, threads
 from torch_tvm_core.schedules import databases
 from torch_tvm_core.schedules.conv_rule import find_conv_block, schedule_conv
+from torch_tvm_core.schedules.cpu import cpu_identity
+from torch_tvm_core.schedules.kernel_timing import (
+    MIN_GAIN_OVER_DEFAULT,
+    Kernel,
+    beats_default,
+    median_ratio,
+    paired_seconds,
+    random_args,
+)
+
+TUNED_ON_FILE = "tuned_on.json"
 
 
 @dataclasses.dataclass(frozen=True)
 class TuningProgress:
-    """Where a tuning run stands after one more kernel."""
+    """Where a tuning run stands after one more kernel.
+
+    speedup: the default schedule's time over the kept one's (1.0: the default stayed); None
+    when the kernel already had a record and was skipped.
+    """
 
     kernel: str
     kernels_done: int
     kernel_count: int
     trials_run: int
     best_us: float | None
+    speedup: float | None = None
 
 
 ProgressCallback = Callable[[TuningProgress], None]
@@ -49,35 +63,70 @@ def tune(
     inputs: Sequence[Any],
     *,
     trials: int,
-    database: os.PathLike | str,
+    database: os.PathLike | str | None = None,
     target: tvm.target.Target | None = None,
     on_progress: ProgressCallback | None = None,
+    margin: float = MIN_GAIN_OVER_DEFAULT,
 ) -> pathlib.Path:
-    """Tune the conv kernels of `model` for `inputs`, spending about `trials` measurements.
+    """Tune the conv kernels of `model` for `inputs`, spending about `trials` compiles.
 
-    Each kernel's share of trials measures that many points of its schedule space (the default
-    point first). The database directory is created if needed and reused if it exists: kernels
-    it already has a record for are skipped, so an interrupted run resumes. It ends compacted
-    to the best record per kernel.
+    database: the directory to write; None for this machine's own database, which later
+    compiles that name no database use. It is created if needed and reused if it exists:
+    kernels it already has a record for are skipped, so an interrupted run resumes.
+    target: None for this CPU with torch's thread count, which kernels are also timed with.
     """
     if trials < 1:
         raise ValueError(f"trials must be >= 1, got {trials}")
     target = target or pipeline.default_target(torch.get_num_threads())
-    path = pathlib.Path(database)
+    path = pathlib.Path(database) if database is not None else databases.machine_database(target)
     path.mkdir(parents=True, exist_ok=True)
+    _describe(path, target, margin)
     kernels = pipeline.lower_to_kernels(
         lower.relax_module(capture.export_program(model, inputs)), target
     )
     tasks = [t for t in ms.relax_integration.extract_tasks(kernels, target) if _is_conv(t)]
     per_kernel = max(1, trials // max(1, len(tasks)))
-    for index, task in enumerate(tasks):
-        ran = _tune_kernel(task, target, path, per_kernel)
-        if on_progress is not None:
-            on_progress(
-                TuningProgress(task.task_name, index + 1, len(tasks), ran, _best_us(path, task))
-            )
-    compact(path)
+    with _thread_pool(int(target.attrs.get("num-cores", 1))):
+        for index, task in enumerate(tasks):
+            ran, speedup = _tune_kernel(task, target, path, per_kernel, margin)
+            if on_progress is not None:
+                on_progress(
+                    TuningProgress(
+                        task.task_name, index + 1, len(tasks), ran, _best_us(path, task), speedup
+                    )
+                )
     return path
+
+
+def _describe(path: pathlib.Path, target: tvm.target.Target, margin: float) -> None:
+    """Say which CPU the records were measured on, for whoever ships the database."""
+    identity = cpu_identity(target)
+    (path / TUNED_ON_FILE).write_text(
+        json.dumps(
+            {
+                "cpu_model": identity.model,
+                "llvm_cpu": identity.llvm_cpu,
+                "isa": identity.isa,
+                "threads": int(target.attrs.get("num-cores", 1)),
+                "timing": f"warm caches, record kept if {margin:.0%} faster "
+                "than the default in paired rounds",
+            },
+            indent=2,
+        )
+    )
+
+
+@contextlib.contextmanager
+def _thread_pool(count: int) -> Iterator[None]:
+    """TVM's pool at the size inference will use, back at torch's count afterwards."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    threads.match_torch_threads()
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+        threads.match_torch_threads()
 
 
 def _is_conv(task: ms.ExtractedTask) -> bool:
@@ -85,29 +134,51 @@ def _is_conv(task: ms.ExtractedTask) -> bool:
 
 
 def _tune_kernel(
-    task: ms.ExtractedTask, target: tvm.target.Target, path: pathlib.Path, trials: int
-) -> int:
+    task: ms.ExtractedTask,
+    target: tvm.target.Target,
+    path: pathlib.Path,
+    trials: int,
+    margin: float,
+) -> tuple[int, float | None]:
+    """Measure up to `trials` points of the kernel's space; record the default or the one
+    candidate that beat it. Returns (points measured, default time / kept time)."""
     workload_mod = task.dispatched[0]
     database = databases.open_database(path)
     if database.has_workload(workload_mod) and database.get_top_k(
         database.commit_workload(workload_mod), 1
     ):
-        return 0
-    workload = database.commit_workload(workload_mod)
-    todo = _space(workload_mod, target)[:trials]
-    for decisions in todo:
-        sch = tvm.s_tir.Schedule(workload_mod)
-        schedule_conv(sch, target, _replaying(decisions))
-        database.commit_tuning_record(
-            ms.database.TuningRecord(
-                sch.trace,
-                workload,
-                [tvm.tirx.FloatImm("float32", s) for s in _measure(sch.mod, target)],
-                target,
-                ms.arg_info.ArgInfo.from_prim_func(workload_mod["main"]),
-            )
+        return 0, None
+    args = random_args(workload_mod)
+    points = _space(workload_mod, target)[:trials]
+    schedules = [_scheduled(workload_mod, target, decisions) for decisions in points]
+    default = Kernel(schedules[0].mod, target, args)
+    kept, kept_seconds, speedup = schedules[0], [default.screen()], 1.0
+    if len(schedules) > 1:
+        screened = [(Kernel(s.mod, target, args), s) for s in schedules[1:]]
+        fastest, fastest_schedule = min(screened, key=lambda pair: pair[0].screen())
+        default_seconds, candidate_seconds = paired_seconds(default, fastest)
+        kept_seconds = default_seconds
+        if beats_default(default_seconds, candidate_seconds, margin):
+            kept, kept_seconds = fastest_schedule, candidate_seconds
+            speedup = 1 / median_ratio(candidate_seconds, default_seconds)
+    database.commit_tuning_record(
+        ms.database.TuningRecord(
+            kept.trace,
+            database.commit_workload(workload_mod),
+            [tvm.tirx.FloatImm("float32", s) for s in kept_seconds],
+            target,
+            ms.arg_info.ArgInfo.from_prim_func(workload_mod["main"]),
         )
-    return len(todo)
+    )
+    return len(points), speedup
+
+
+def _scheduled(
+    workload_mod: tvm.IRModule, target: tvm.target.Target, decisions: tuple[int, ...]
+) -> tvm.s_tir.Schedule:
+    sch = tvm.s_tir.Schedule(workload_mod)
+    schedule_conv(sch, target, _replaying(decisions))
+    return sch
 
 
 def _space(workload_mod: tvm.IRModule, target: tvm.target.Target) -> list[tuple[int, ...]]:
@@ -149,35 +220,6 @@ def _replaying(decisions: tuple[int, ...]):
     return choose
 
 
-# Larger than the last-level cache of the CPUs we tune on, so each timed call finds its weights
-# in memory as it does inside a whole model, where the other layers have evicted them.
-_FLUSH_BYTES = 128 << 20
-
-
-def _measure(mod: tvm.IRModule, target: tvm.target.Target, repeat: int = 7) -> list[float]:
-    """Run times in seconds of the scheduled kernel on random inputs, each after the caches
-    were flushed: the faster half.
-
-    Timed with warm caches, tiles that reload weights from cache win, and then lose inside the
-    model (measured: an AVX-512 database tuned warm made ResNet-50 3-8% slower than the default
-    schedules).
-    """
-    kernel = tvm.compile(mod, target=target)["main"]
-    args = [
-        tvm.runtime.tensor(numpy.random.uniform(-1, 1, [int(d) for d in a.shape]).astype(a.dtype))
-        for a in ms.arg_info.ArgInfo.from_prim_func(mod["main"])
-    ]
-    flush = numpy.zeros(_FLUSH_BYTES // 8)
-    kernel(*args)
-    times = []
-    for _ in range(repeat):
-        flush += 1.0
-        start = time.perf_counter()
-        kernel(*args)
-        times.append(time.perf_counter() - start)
-    return sorted(times)[: max(1, repeat // 2)]
-
-
 def _best_us(path: pathlib.Path, task: ms.ExtractedTask) -> float | None:
     database = databases.open_database(path)
     best = database.get_top_k(database.commit_workload(task.dispatched[0]), 1)
@@ -185,50 +227,7 @@ def _best_us(path: pathlib.Path, task: ms.ExtractedTask) -> float | None:
     return None if seconds is None else 1e6 * seconds
 
 
-# A record replaces the default schedule of its kernel only when it measured this much faster:
-# smaller gaps are within the run-to-run noise of a kernel timing.
-MIN_GAIN_OVER_DEFAULT = 0.03
-
-
-def compact(path: pathlib.Path) -> None:
-    """Keep only the best record of each kernel, so the database stays small enough to ship.
-
-    The default schedule's record stays the best unless another beats it by
-    MIN_GAIN_OVER_DEFAULT, so that noise never trades a default for a slower schedule.
-    """
-    best: dict[int, ms.database.TuningRecord] = {}
-    defaults: dict[int, ms.database.TuningRecord] = {}
-    for record in databases.open_database(path).get_all_tuning_records():
-        seconds = _mean_seconds(record)
-        if seconds is None:
-            continue
-        key = tvm_ffi.structural_hash(record.workload.mod)
-        if _is_default(record):
-            defaults[key] = record
-        if key not in best or seconds < _mean_seconds(best[key]):
-            best[key] = record
-    for key, default in defaults.items():
-        if _mean_seconds(best[key]) > (1 - MIN_GAIN_OVER_DEFAULT) * _mean_seconds(default):
-            best[key] = default
-    with tempfile.TemporaryDirectory(prefix="torch_tvm_core_compact_") as scratch:
-        compacted = databases.open_database(pathlib.Path(scratch))
-        for record in best.values():
-            compacted.commit_tuning_record(
-                ms.database.TuningRecord(
-                    record.trace,
-                    compacted.commit_workload(record.workload.mod),
-                    record.run_secs,
-                    record.target,
-                    record.args_info,
-                )
-            )
-        for name in ("database_workload.json", "database_tuning_record.json"):
-            source = pathlib.Path(scratch) / name
-            if source.exists():
-                shutil.copyfile(source, path / name)
-
-
-def _is_default(record: ms.database.TuningRecord) -> bool:
+def is_default(record: ms.database.TuningRecord) -> bool:
     """Whether the record is the untuned schedule: every decision took its first candidate."""
     return all(int(index) == 0 for index in record.trace.decisions.values())
 

@@ -13,7 +13,7 @@ def resnet18():
     return build_model("resnet18")
 
 
-@pytest.mark.parametrize("name", ["eager", "jit", "inductor", "tvm"])
+@pytest.mark.parametrize("name", ["eager", "jit", "inductor", "tvm", "ort", "openvino"])
 def test_each_backend_matches_eager_on_a_small_input(name, resnet18):
     inputs = example_inputs(SMALL)
     with torch.no_grad():

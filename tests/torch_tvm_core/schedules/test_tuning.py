@@ -9,6 +9,7 @@ from torch import nn
 from torch_tvm_core import pipeline
 from torch_tvm_core.schedules import databases
 from torch_tvm_core.errors import TuningDatabaseError
+from torch_tvm_core.schedules.cpu import isa_level
 from torch_tvm_core.schedules.tuning import tune
 from torch_tvm_core.tuning_database import apply_tuning, resolve_tuning_database
 
@@ -62,8 +63,11 @@ def test_given_false_when_resolving_then_no_database_is_used():
     assert resolve_tuning_database(False, pipeline.default_target(1)) is None
 
 
-def test_given_none_when_resolving_then_the_applied_database_wins_over_the_shipped(tuned):
+def test_given_none_when_resolving_then_the_applied_database_wins_over_the_shipped(
+    tuned, tmp_path, monkeypatch
+):
     path, _ = tuned
+    monkeypatch.setenv(databases.TUNING_DIR_ENV, str(tmp_path / "machine"))
     target = pipeline.default_target(1)
     shipped = databases.shipped_database(target)
     with apply_tuning(path):
@@ -110,13 +114,17 @@ def test_given_any_point_of_a_conv_space_when_run_then_it_computes_what_the_defa
         numpy.testing.assert_allclose(output, outputs[0], atol=1e-4, rtol=1e-4, err_msg=str(decisions))
 
 
-def test_given_the_shipped_database_when_resnet18_is_compiled_with_it_then_it_matches_eager(
-    matches_eager,
+def _shipped_for_this_isa() -> list[str]:
+    isa = isa_level(pipeline.default_target(2))
+    return [e["directory"] for e in databases.shipped_manifest() if e["isa"] == isa]
+
+
+@pytest.mark.parametrize("directory", _shipped_for_this_isa())
+def test_given_a_shipped_database_of_this_isa_when_resnet18_is_compiled_with_it_then_it_matches_eager(
+    directory, matches_eager
 ):
     import torchvision
 
-    if databases.shipped_database(pipeline.default_target(2)) is None:
-        pytest.skip("no database is shipped for this CPU")
     torch.manual_seed(0)
     matches_eager(torchvision.models.resnet18(weights=None), (torch.randn(1, 3, 224, 224),),
-                  tuning_db=None)
+                  tuning_db=databases.SHIPPED_DIR / directory)

@@ -1,0 +1,40 @@
+"""ONNX Runtime and OpenVINO run beside jit and tvm, on the thread count of the result."""
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from benchsvc.backends import get_backend
+from benchsvc.cli.app import app
+from benchsvc.domain import RunDocument, Status
+from benchsvc.models import InputShape, build_model, example_inputs
+
+QUICK = ["--image-size", "32", "--repeat", "2", "--iterations", "1", "--warmup", "0"]
+
+
+def test_a_run_measures_jit_tvm_and_both_reference_runtimes():
+    result = CliRunner().invoke(
+        app,
+        ["run", "--backends", "jit,tvm,ort,openvino", "--json", "--no-store", "--threads", "1", *QUICK],
+    )
+
+    assert result.exit_code == 0, result.output
+    document = RunDocument.model_validate_json(result.stdout)
+    assert [(r.backend, r.status) for r in document.results] == [
+        ("jit", Status.OK), ("tvm", Status.OK), ("ort", Status.OK), ("openvino", Status.OK)
+    ]
+
+
+@pytest.mark.parametrize(("name", "threads_field"), [("ort", "intra_op_threads"), ("openvino", "inference_num_threads")])
+def test_a_reference_runtime_uses_the_thread_count_of_the_result(name, threads_field):
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        prepared = get_backend(name).prepare(
+            build_model("resnet18"), example_inputs(InputShape(batch_size=1, image_size=32))
+        )
+    finally:
+        torch.set_num_threads(previous)
+
+    assert prepared.details is not None
+    assert prepared.details[threads_field] == 2
