@@ -33,6 +33,7 @@ def serve(
     from benchsvc.storage.database import safe_url
 
     if database_url:
+        resolve_database_url(database_url)
         # Worker processes build their app from the environment, so the choice must travel there.
         os.environ["BENCHSVC_DATABASE_URL"] = database_url
         get_settings.cache_clear()

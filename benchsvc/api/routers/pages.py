@@ -29,7 +29,8 @@ from dashboards.regression_view import regression_view
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 RECENT_RUNS = 60
-OptionalInt = Annotated[str | None, Query(pattern=r"^\d*$")]
+# At most 9 digits: the number must fit the Integer columns it is compared with.
+OptionalInt = Annotated[str | None, Query(pattern=r"^\d{0,9}$")]
 TimeText = Annotated[str | None, Query(description="ISO date or time, or a span back from now: 36h, 7d, 2w.")]
 
 

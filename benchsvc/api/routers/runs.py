@@ -12,7 +12,7 @@ from benchsvc.api.answers import cached_json
 from benchsvc.api.deps import EngineDep, SessionDep, WriteTokenDep
 from benchsvc.api.errors import NOT_FOUND_ERRORS, WRITE_ERRORS
 from benchsvc.api.schemas import RunPage, RunStored
-from benchsvc.domain import RunDocument
+from benchsvc.domain import INT32_MAX, RunDocument
 from benchsvc.ingest import IncompleteRun, ingest
 from benchsvc.storage import DatabaseError, RunFilter, get_run, list_runs
 from benchsvc.storage.repository import count_runs
@@ -71,7 +71,7 @@ def get_runs(
     since: Annotated[Since, Query(description=TIME_HELP)] = None,
     until: Annotated[Until, Query(description=TIME_HELP)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
     include_samples: Annotated[
         bool, Query(description="Add every result's raw samples; without them a page is a fraction of the size.")
     ] = False,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from benchsvc.api.answers import cached_json
 from benchsvc.api.deps import SessionDep
 from benchsvc.api.schemas import SeriesOut, SeriesPointOut
+from benchsvc.domain import INT32_MAX
 from benchsvc.storage import SeriesQuery, sampled_series
 from benchsvc.storage.series import MAX_POINTS_LIMIT
 from benchsvc.time_filters import TIME_HELP, Since, Until
@@ -23,9 +24,9 @@ def get_series(
     session: SessionDep,
     model: str,
     backend: str | None = None,
-    threads: Annotated[int | None, Query(ge=1)] = None,
-    batch_size: Annotated[int | None, Query(ge=1)] = None,
-    image_size: Annotated[int | None, Query(ge=1)] = None,
+    threads: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
+    batch_size: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
+    image_size: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
     machine: Annotated[str | None, Query(description="Hostname or machine fingerprint.")] = None,
     since: Annotated[Since, Query(description=TIME_HELP)] = None,
     until: Annotated[Until, Query(description=TIME_HELP)] = None,
