@@ -14,6 +14,7 @@ from benchsvc.cli.common import (
     resolve_database_url,
     stderr,
     stdout,
+    writable_file,
 )
 from benchsvc.models import MODEL_NAMES, InputShape, UnknownModelError
 from benchsvc.runner.plan import TimingPlan
@@ -67,9 +68,9 @@ def run(
     if weights is not None and not weights.is_file():
         fail(f"weights file not found: {weights}", code=2)
     tags = parse_tags(tag or [])
-    url = None if no_store else validated_database_url(database_url)
+    url = None if no_store else resolve_database_url(database_url)
     if out is not None:
-        validated_output(out)
+        writable_file(out, "--out")
     if isinstance(case.tuning_db, Path) and "tvm" in case.backends:
         validated_tuning_database(case.tuning_db)
     plan = TimingPlan(warmup=warmup, repeat=repeat, min_sample_seconds=min_sample_time, calls_per_sample=iterations)
@@ -129,25 +130,6 @@ def validated_backends(value: str) -> list[str]:
         if name not in BACKEND_NAMES:
             fail(str(UnknownBackendError(name)), code=2)
     return list(dict.fromkeys(names))
-
-
-def validated_database_url(option: str | None) -> str:
-    from benchsvc.storage import DatabaseError
-    from benchsvc.storage.database import normalize_url
-
-    url = resolve_database_url(option)
-    try:
-        normalize_url(url)
-    except DatabaseError as exc:
-        fail(str(exc), code=2)
-    return url
-
-
-def validated_output(path: Path) -> None:
-    if not path.parent.is_dir():
-        fail(f"--out: directory {path.parent} does not exist", code=2)
-    if path.is_dir():
-        fail(f"--out: {path} is a directory; name a file", code=2)
 
 
 def validated_tuning_database(path: Path) -> None:
