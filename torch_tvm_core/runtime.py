@@ -30,25 +30,13 @@ class CompiledExecutable:
         threads.match_torch_threads()
         # TVM reads tensors as dense row-major buffers, so strided views are made
         # compact first; contiguous tensors cross without a copy.
-        tvm_args = [tvm.runtime.from_dlpack(_compact(arg)) for arg in args]
+        tvm_args = [tvm.runtime.from_dlpack(arg.detach().contiguous()) for arg in args]
         if torch.autograd.profiler._is_profiler_enabled:
             with torch.profiler.record_function(PROFILER_SPAN):
                 outputs = self._main(*tvm_args)
         else:
             outputs = self._main(*tvm_args)
         return tuple(torch.from_dlpack(output) for output in outputs)
-
-
-def _compact(tensor: torch.Tensor) -> torch.Tensor:
-    tensor = tensor.detach().contiguous()
-    if tensor.numel() == 0:
-        # PyTorch calls every empty tensor contiguous, whatever its strides; TVM checks them.
-        strides, step = [], 1
-        for size in reversed(tensor.shape):
-            strides.append(step)
-            step *= size
-        return torch.empty_strided(tensor.shape, strides[::-1], dtype=tensor.dtype)
-    return tensor
 
 
 class TVMSubgraph(torch.nn.Module):
