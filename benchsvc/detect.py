@@ -6,7 +6,9 @@ tested every night, so its p-value is first multiplied by the number of nights i
 current level has been tested (Bonferroni over those looks, up to the baseline window);
 then the p-values of all series tested that night are adjusted together
 (Benjamini-Hochberg), and a regression's confidence is 1 - q. Only a run that is the newest of its series judges:
-a run posted late (a backfill) is stored but raises and closes nothing.
+a run posted late (a backfill: a run measured after it was stored before it) is stored but raises
+and closes nothing. A run is judged on the history up to itself, so analysis that waited in the
+queue while later nights arrived decides as it would have at once.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from benchsvc.domain import Result, Status
 from benchsvc.storage.repository import get_run
 from benchsvc.storage.regressions import (
     NewRegression, NightOfSeries, OpenRegression, Regression, add_regression, machine_id_of, mark_recovered,
-    open_regressions, recent_nights_by_series,
+    backfilled_series, open_regressions, recent_nights_by_series, run_position,
 )
 
 LOOKBACK_NIGHTS = 90
@@ -44,18 +46,21 @@ def detect_regressions(
     """The regressions this run opened or closed as recovered (empty for an unknown run)."""
     document = get_run(session, run_id)
     machine_id = machine_id_of(session, document.machine.fingerprint) if document else None
-    if document is None or machine_id is None:
+    position = run_position(session, str(run_id))
+    if document is None or machine_id is None or position is None:
         return []
     changed: list[Regression] = []
     tested: list[TestedSeries] = []
     measured = [(result, result.history_key(document.machine)) for result in document.results
                 if result.status is Status.OK]
-    # Two queries for the whole run, however many series it measured.
-    histories = recent_nights_by_series(session, [key for _, key in measured], LOOKBACK_NIGHTS)
-    still_open = open_regressions(session, [key for _, key in measured])
+    # A few queries for the whole run, however many series it measured.
+    keys = [key for _, key in measured]
+    histories = recent_nights_by_series(session, keys, LOOKBACK_NIGHTS, as_of=position)
+    late = backfilled_series(session, keys, position)
+    still_open = open_regressions(session, keys)
     for result, key in measured:
         nights = histories.get(key, [])
-        if not nights or nights[-1].run_id != str(document.run_id):
+        if not nights or nights[-1].run_id != str(document.run_id) or key in late:
             continue
         recovered = close_if_recovered(session, still_open.get(key), nights, settings)
         if recovered is not None:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
-    DateTime, Float, ForeignKey, Integer, Select, String, Text, UniqueConstraint, func, select,
+    DateTime, Float, ForeignKey, Integer, Select, String, Text, UniqueConstraint, func, select, true,
 )
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
@@ -187,13 +187,50 @@ def recent_nights(session: Session, history_key: str, limit: int) -> list[NightO
     ]
 
 
+@dataclass(frozen=True)
+class RunPosition:
+    """Where a run stands in time: when it was measured and when it was stored."""
+
+    run_pk: int
+    created_at: datetime
+    ingested_at: datetime
+
+
+def run_position(session: Session, run_id: str) -> RunPosition | None:
+    row = session.execute(
+        select(RunRow.id, RunRow.created_at, RunRow.ingested_at).where(RunRow.run_id == run_id)
+    ).one_or_none()
+    return RunPosition(row.id, utc(row.created_at), utc(row.ingested_at)) if row else None
+
+
+def backfilled_series(session: Session, history_keys: Sequence[str], run: RunPosition) -> set[str]:
+    """The series in which a run measured after this one was stored before it: this run came late."""
+    if not history_keys:
+        return set()
+    later = (RunRow.created_at > run.created_at) | ((RunRow.created_at == run.created_at) & (RunRow.id > run.run_pk))
+    return set(session.scalars(
+        select(ResultRow.history_key).distinct()
+        .join(RunRow, ResultRow.run_pk == RunRow.id)
+        .where(ResultRow.history_key.in_(sorted(set(history_keys))), later, RunRow.ingested_at < run.ingested_at)
+    ))
+
+
 def recent_nights_by_series(
-    session: Session, history_keys: Sequence[str], limit: int
+    session: Session, history_keys: Sequence[str], limit: int, as_of: RunPosition | None = None
 ) -> dict[str, list[NightOfSeries]]:
-    """`recent_nights` of many series in one query: detection reads a whole run's history at once."""
+    """`recent_nights` of many series in one query: detection reads a whole run's history at once.
+
+    With `as_of`, only the nights measured up to that run: a run is judged on the history it
+    had when it arrived, however long its analysis waited in the queue.
+    """
     if not history_keys:
         return {}
     newest_first = (RunRow.created_at.desc(), RunRow.id.desc())
+    up_to_run = (
+        (RunRow.created_at < as_of.created_at) | ((RunRow.created_at == as_of.created_at) & (RunRow.id <= as_of.run_pk))
+        if as_of is not None
+        else true()
+    )
     ranked = (
         select(
             ResultRow.history_key, RunRow.id.label("run_pk"), RunRow.run_id, RunRow.created_at,
@@ -202,7 +239,7 @@ def recent_nights_by_series(
         )
         .join(RunRow, ResultRow.run_pk == RunRow.id)
         .where(ResultRow.history_key.in_(sorted(set(history_keys))), ResultRow.status == "ok",
-               ResultRow.median.is_not(None), ResultRow.noisy.is_(False))
+               ResultRow.median.is_not(None), ResultRow.noisy.is_(False), up_to_run)
         .subquery()
     )
     statement = (

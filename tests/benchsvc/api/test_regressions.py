@@ -12,9 +12,11 @@ from fastapi.testclient import TestClient
 
 from benchsvc.api import create_app
 from benchsvc.config import Settings, get_settings
-from benchsvc.ingest import store
+from benchsvc.ingest import ingest, store
+from benchsvc.ingest.worker import drain
 from benchsvc.storage import make_engine, transaction, upgrade
 from benchsvc.storage.jobs import JobState
+from benchsvc.storage.regressions import RegressionFilter, list_regressions
 from benchsvc.storage.tokens import Scope, create_token
 from tests.support.synthetic_history import HistoryPlan, InjectedStep, generate_history
 from tests.support.analysis import analysis_settled
@@ -202,3 +204,17 @@ def test_a_new_regression_is_posted_to_the_webhook_as_json(webhook, database_url
     assert len(webhook) == 1
     assert webhook[0]["event"] == "regressions.new"
     assert [(r["model"], r["backend"], r["state"]) for r in webhook[0]["regressions"]] == [("resnet18", "tvm", "new")]
+
+
+def test_analysis_that_waited_while_later_nights_arrived_still_finds_the_drop(database_url):
+    # Given every night stored before the analysis worker got to any of them (a busy server)
+    engine = make_engine(database_url)
+    for document in generate_history(PLAN):
+        ingest(engine, document)
+    # When the queue is worked off afterwards
+    drain(engine, Settings(database_url=database_url))
+    # Then each run was judged on the history up to itself, and the drop is found as at once
+    with transaction(engine) as session:
+        found = list_regressions(session, RegressionFilter())
+    engine.dispose()
+    assert [(r.model, r.backend) for r in found] == [("resnet18", "tvm")]
