@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from benchsvc.storage import upgrade
+from tests.support.postgres import fresh_postgres_database
 
 # Real processes (`benchsvc serve`, the console script) for the tests of every package.
 pytest_plugins = ("tests.support.servers",)
@@ -67,16 +67,8 @@ def postgres_admin_url() -> str:
 @pytest.fixture
 def empty_postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """A brand-new PostgreSQL database, dropped after the test."""
-    name = f"benchsvc_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database(postgres_admin_url) as url:
+        yield url
 
 
 @pytest.fixture

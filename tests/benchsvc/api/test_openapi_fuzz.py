@@ -20,8 +20,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from benchsvc.api import create_app
 from benchsvc.config import Settings
@@ -30,6 +28,7 @@ from benchsvc.storage import make_engine, transaction, upgrade
 from benchsvc.storage.database import make_probe_engine
 from benchsvc.storage.tokens import Scope, create_token
 from tests.support.documents import a_document, a_result
+from tests.support.postgres import fresh_postgres_database
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
 EXAMPLES_PER_OPERATION = 8
@@ -37,16 +36,8 @@ EXAMPLES_PER_OPERATION = 8
 
 @pytest.fixture(scope="module")
 def fuzzed_postgres_url(postgres_admin_url: str) -> Iterator[str]:
-    name = f"benchsvc_fuzz_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database(postgres_admin_url, prefix="benchsvc_fuzz") as url:
+        yield url
 
 
 def with_a_few_runs(url: str) -> str:
