@@ -6,6 +6,7 @@ import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.dashboards.browser.conftest import REPOSITORY_URL, TRIAGER
@@ -127,6 +128,16 @@ def test_triage_without_a_token_says_how_to_get_one(browser, dashboard_url):
     assert httpx.get(f"{dashboard_url}/api/v1/regressions/{regression['id']}").json()["state"] == regression["state"]
 
 
+def history_naming(actor: str):
+    """A wait condition: the regression's history text, once it names the actor."""
+
+    def condition(driver: webdriver.Chrome) -> str | bool:
+        text = driver.find_element(By.ID, "history").text
+        return text if actor in text else False
+
+    return condition
+
+
 def test_triage_from_the_page_changes_the_state_and_records_who_and_why(browser, artifacts, dashboard_url, write_token):
     # Given the regression's page
     regression = open_regression(dashboard_url)
@@ -135,12 +146,12 @@ def test_triage_from_the_page_changes_the_state_and_records_who_and_why(browser,
     browser.find_element(By.ID, "token").send_keys(write_token)
     browser.find_element(By.ID, "comment").send_keys("looking into the conv schedule")
     browser.find_element(By.CSS_SELECTOR, "button.set-state[data-state='acknowledged']").click()
-    WebDriverWait(browser, 30).until(
-        lambda driver: driver.find_element(By.ID, "state").text == "acknowledged"
-    )
+    # The page redraws itself after the change: elements read while it does so go stale.
+    settled = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
+    settled.until(lambda driver: driver.find_element(By.ID, "state").text == "acknowledged")
     browser.save_screenshot(str(artifacts / "dashboard-regression-triaged.png"))
     # Then the page shows the new state and a history line naming the token and the comment
-    history = browser.find_element(By.ID, "history").text
+    history = settled.until(history_naming(TRIAGER))
     assert TRIAGER in history and "looking into the conv schedule" in history
     stored = httpx.get(f"{dashboard_url}/api/v1/regressions/{regression['id']}").json()
     assert stored["state"] == "acknowledged" and stored["history"][-1]["actor"] == TRIAGER
