@@ -141,6 +141,26 @@ def print_table(model_name: str, threads: int, shape: InputShape, entries: list[
         cells += [f"{ratio:.2f}x" if ratio else "-", entry.correctness,
                   f"{entry.prepare_seconds:.1f}"]
         print("| " + " | ".join(cells) + " |")
+    print_goal_ratios(entries)
+
+
+def paired_ratio(entry: Entry, other: Entry) -> float:
+    return statistics.median(a / b for a, b in zip(entry.samples, other.samples))
+
+
+def print_goal_ratios(entries: list[Entry]) -> None:
+    """The ratios the speed goals are stated in: tvm default against each reference runtime
+    and against its own default schedules, paired per round like the ratio to jit."""
+    measured = {e.label: e for e in entries if e.samples}
+    tvm = measured.get("tvm default")
+    if tvm is None:
+        return
+    pairs = [
+        f"{other} {paired_ratio(tvm, measured[other]):.2f}x"
+        for other in ("ort", "openvino", "tvm untuned") if other in measured
+    ]
+    if pairs:
+        print(f"\ntvm default, paired per round, against: {', '.join(pairs)}")
 
 
 def print_scaling(model_name: str, tables: dict[int, list[Entry]]) -> None:

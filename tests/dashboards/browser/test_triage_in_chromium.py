@@ -6,7 +6,7 @@ import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.dashboards.browser.conftest import REPOSITORY_URL, TRIAGER
@@ -128,12 +128,18 @@ def test_triage_without_a_token_says_how_to_get_one(browser, dashboard_url):
     assert httpx.get(f"{dashboard_url}/api/v1/regressions/{regression['id']}").json()["state"] == regression["state"]
 
 
-def history_naming(actor: str):
-    """A wait condition: the regression's history text, once it names the actor."""
+def text_of_reloaded_page(element_id: str):
+    """A wait condition: the element's text, once the page marked before the click has been replaced.
+
+    Read in one script call: an element found before the reload belongs to a document that is gone.
+    """
 
     def condition(driver: webdriver.Chrome) -> str | bool:
-        text = driver.find_element(By.ID, "history").text
-        return text if actor in text else False
+        return driver.execute_script(
+            "if (window.beforeTriage || document.readyState !== 'complete') return false;"
+            "const e = document.getElementById(arguments[0]); return e ? e.textContent.trim() : false;",
+            element_id,
+        )
 
     return condition
 
@@ -142,16 +148,17 @@ def test_triage_from_the_page_changes_the_state_and_records_who_and_why(browser,
     # Given the regression's page
     regression = open_regression(dashboard_url)
     open_page(browser, f"{dashboard_url}/regressions/{regression['id']}", "rate-chart")
+    browser.execute_script("window.beforeTriage = true;")
     # When a person pastes a write token, writes why, and acknowledges it
     browser.find_element(By.ID, "token").send_keys(write_token)
     browser.find_element(By.ID, "comment").send_keys("looking into the conv schedule")
     browser.find_element(By.CSS_SELECTOR, "button.set-state[data-state='acknowledged']").click()
-    # The page redraws itself after the change: elements read while it does so go stale.
-    settled = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
-    settled.until(lambda driver: driver.find_element(By.ID, "state").text == "acknowledged")
+    # Then the page reloads and shows the new state and a history line naming the token and the comment
+    # (while it reloads, the browser answers some commands with errors about the old document).
+    reloaded = WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,))
+    assert reloaded.until(text_of_reloaded_page("state")) == "acknowledged"
+    history = reloaded.until(text_of_reloaded_page("history"))
     browser.save_screenshot(str(artifacts / "dashboard-regression-triaged.png"))
-    # Then the page shows the new state and a history line naming the token and the comment
-    history = settled.until(history_naming(TRIAGER))
     assert TRIAGER in history and "looking into the conv schedule" in history
     stored = httpx.get(f"{dashboard_url}/api/v1/regressions/{regression['id']}").json()
     assert stored["state"] == "acknowledged" and stored["history"][-1]["actor"] == TRIAGER
