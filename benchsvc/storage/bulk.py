@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import JSON, Table, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from benchsvc.domain import RunDocument
 from benchsvc.storage.repository import result_values, run_values, upsert_machine
-from benchsvc.storage.tables import ResultRow, RunRow
+from benchsvc.storage.result_rows import insert_results
+from benchsvc.storage.tables import RunRow
 
 
 def save_runs(session: Session, documents: Sequence[RunDocument]) -> int:
     """Store runs that are new, with all their results; runs already stored are left as they are.
 
-    Results go in by COPY on PostgreSQL and as multi-row INSERTs elsewhere, never one statement
-    per row, so a million results take minutes rather than hours. Returns how many results were stored.
+    Runs go in by one INSERT, their results together (result_rows.insert_results), so a
+    million results take minutes rather than hours. Returns how many results were stored.
     """
     run_ids = [str(document.run_id) for document in documents]
     stored = set(session.scalars(select(RunRow.run_id).where(RunRow.run_id.in_(run_ids))))
@@ -42,22 +41,5 @@ def save_runs(session: Session, documents: Sequence[RunDocument]) -> int:
         for document, run_pk in zip(fresh, run_pks, strict=True)
         for result in document.results
     ]
-    if session.get_bind().dialect.name == "postgresql":
-        copy_rows(session, ResultRow.__table__, rows)
-    else:
-        session.execute(insert(ResultRow), rows)
+    insert_results(session, rows)
     return len(rows)
-
-
-def copy_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL's COPY: several times faster than multi-row INSERTs for large batches."""
-    columns = list(rows[0])
-    as_json = {column.name for column in table.columns if isinstance(column.type, JSON)}
-    driver = session.connection().connection.driver_connection
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row([
-                json.dumps(row[name]) if name in as_json and row[name] is not None else row[name]
-                for name in columns
-            ])

@@ -23,6 +23,7 @@ from benchsvc.domain import (
     Summary,
     Tuning,
 )
+from benchsvc.storage.result_rows import insert_results
 from benchsvc.storage.tables import MachineRow, ResultRow, RunRow
 
 
@@ -56,12 +57,12 @@ def save_run(session: Session, document: RunDocument) -> SaveOutcome:
         return SaveOutcome(document.run_id, created=False, run_pk=existing)
     machine = upsert_machine(session, document.machine)
     session.flush()
-    run = RunRow(
-        **run_values(document, machine.id),
-        results=[ResultRow(**result_values(result, document, machine.id)) for result in document.results],
-    )
+    run = RunRow(**run_values(document, machine.id))
     session.add(run)
     session.flush()
+    insert_results(session, [
+        {**result_values(result, document, machine.id), "run_pk": run.id} for result in document.results
+    ])
     return SaveOutcome(document.run_id, created=True, run_pk=run.id)
 
 
