@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
-    DateTime, Float, ForeignKey, Integer, Select, String, Text, UniqueConstraint, func, select, true,
+    ColumnElement, DateTime, Float, ForeignKey, Integer, Select, String, Text, UniqueConstraint, column, exists, func,
+    select, true, values,
 )
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
@@ -207,12 +208,45 @@ def backfilled_series(session: Session, history_keys: Sequence[str], run: RunPos
     """The series in which a run measured after this one was stored before it: this run came late."""
     if not history_keys:
         return set()
-    later = (RunRow.created_at > run.created_at) | ((RunRow.created_at == run.created_at) & (RunRow.id > run.run_pk))
+    if on_postgresql(session):
+        wanted = wanted_series(history_keys)
+        stored_later = (
+            select(ResultRow.id).join(RunRow, ResultRow.run_pk == RunRow.id)
+            .where(ResultRow.history_key == wanted.c.history_key, measured_after(run),
+                   RunRow.ingested_at < run.ingested_at)
+        )
+        return set(session.scalars(select(wanted.c.history_key).where(exists(stored_later))))
     return set(session.scalars(
         select(ResultRow.history_key).distinct()
         .join(RunRow, ResultRow.run_pk == RunRow.id)
-        .where(ResultRow.history_key.in_(sorted(set(history_keys))), later, RunRow.ingested_at < run.ingested_at)
+        .where(ResultRow.history_key.in_(sorted(set(history_keys))), measured_after(run),
+               RunRow.ingested_at < run.ingested_at)
     ))
+
+
+def on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def wanted_series(history_keys: Sequence[str]):  # noqa: ANN201 - SQLAlchemy's Values has no public type
+    """The series keys as a table of their own, so that PostgreSQL looks each one up in the series
+    index: with `history_key IN (...)` of keys new to its statistics, it scanned all the results
+    (90-135 ms per query at a million results)."""
+    return values(column("history_key", String), name="wanted").data([(key,) for key in sorted(set(history_keys))])
+
+
+def measured_after(run: RunPosition) -> ColumnElement[bool]:
+    """Results of runs measured after this one (results carry their run's time and key); the
+    plain time bound lets the series index seek instead of filtering."""
+    return (ResultRow.created_at >= run.created_at) & (
+        (ResultRow.created_at > run.created_at) | (ResultRow.run_pk > run.run_pk)
+    )
+
+
+def measured_up_to(run: RunPosition) -> ColumnElement[bool]:
+    return (ResultRow.created_at <= run.created_at) & (
+        (ResultRow.created_at < run.created_at) | (ResultRow.run_pk <= run.run_pk)
+    )
 
 
 def recent_nights_by_series(
@@ -225,29 +259,42 @@ def recent_nights_by_series(
     """
     if not history_keys:
         return {}
-    newest_first = (RunRow.created_at.desc(), RunRow.id.desc())
-    up_to_run = (
-        (RunRow.created_at < as_of.created_at) | ((RunRow.created_at == as_of.created_at) & (RunRow.id <= as_of.run_pk))
-        if as_of is not None
-        else true()
-    )
-    ranked = (
-        select(
-            ResultRow.history_key, RunRow.id.label("run_pk"), RunRow.run_id, RunRow.created_at,
-            ResultRow.median, ResultRow.samples,
-            func.row_number().over(partition_by=ResultRow.history_key, order_by=newest_first).label("recency"),
+    usable = (ResultRow.status == "ok", ResultRow.median.is_not(None), ResultRow.noisy.is_(False))
+    up_to_run = measured_up_to(as_of) if as_of is not None else true()
+    newest_first = (ResultRow.created_at.desc(), ResultRow.run_pk.desc())
+    if on_postgresql(session):
+        wanted = wanted_series(history_keys)
+        latest = (
+            select(ResultRow.run_pk, RunRow.run_id, ResultRow.created_at, ResultRow.median, ResultRow.samples)
+            .join(RunRow, ResultRow.run_pk == RunRow.id)
+            .where(ResultRow.history_key == wanted.c.history_key, *usable, up_to_run)
+            .order_by(*newest_first)
+            .limit(limit)
+            .lateral("latest")
         )
-        .join(RunRow, ResultRow.run_pk == RunRow.id)
-        .where(ResultRow.history_key.in_(sorted(set(history_keys))), ResultRow.status == "ok",
-               ResultRow.median.is_not(None), ResultRow.noisy.is_(False), up_to_run)
-        .subquery()
-    )
-    statement = (
-        select(ranked.c.history_key, ranked.c.run_pk, ranked.c.run_id, ranked.c.created_at, ranked.c.median,
-               ranked.c.samples)
-        .where(ranked.c.recency <= limit)
-        .order_by(ranked.c.history_key, ranked.c.recency.desc())
-    )
+        statement = (
+            select(wanted.c.history_key, latest.c.run_pk, latest.c.run_id, latest.c.created_at, latest.c.median,
+                   latest.c.samples)
+            .select_from(wanted.join(latest, true()))
+            .order_by(wanted.c.history_key, latest.c.created_at, latest.c.run_pk)
+        )
+    else:
+        ranked = (
+            select(
+                ResultRow.history_key, ResultRow.run_pk, RunRow.run_id, ResultRow.created_at,
+                ResultRow.median, ResultRow.samples,
+                func.row_number().over(partition_by=ResultRow.history_key, order_by=newest_first).label("recency"),
+            )
+            .join(RunRow, ResultRow.run_pk == RunRow.id)
+            .where(ResultRow.history_key.in_(sorted(set(history_keys))), *usable, up_to_run)
+            .subquery()
+        )
+        statement = (
+            select(ranked.c.history_key, ranked.c.run_pk, ranked.c.run_id, ranked.c.created_at, ranked.c.median,
+                   ranked.c.samples)
+            .where(ranked.c.recency <= limit)
+            .order_by(ranked.c.history_key, ranked.c.recency.desc())
+        )
     nights: dict[str, list[NightOfSeries]] = {}
     for key, pk, run_id, created_at, median, samples in session.execute(statement):
         nights.setdefault(key, []).append(NightOfSeries(pk, run_id, utc(created_at), median, tuple(samples or ())))

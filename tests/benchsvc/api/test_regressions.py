@@ -218,3 +218,27 @@ def test_analysis_that_waited_while_later_nights_arrived_still_finds_the_drop(da
         found = list_regressions(session, RegressionFilter())
     engine.dispose()
     assert [(r.model, r.backend) for r in found] == [("resnet18", "tvm")]
+
+
+# Two slow nights (14 and 15) between nights at the usual level.
+TWO_SLOW_NIGHTS = HistoryPlan(
+    nights=18, models=("resnet18",), backends=("tvm",), threads=(2,),
+    steps=[InjectedStep("resnet18", "tvm", 2, 14, -0.10), InjectedStep("resnet18", "tvm", 2, 16, 1 / 0.9 - 1)],
+)
+
+
+def test_nights_posted_after_later_nights_open_no_regression(database_url):
+    # Given a history where nights 16 and 17 arrived before the two slow nights measured before them
+    documents = list(generate_history(TWO_SLOW_NIGHTS))
+    late = documents[14:16]
+    for document in documents[:14] + documents[16:]:
+        store(database_url, document)
+    # When the slow nights are posted late (a machine's outbox delivering a backlog)
+    for document in late:
+        store(database_url, document)
+    # Then they are judged as a backfill: no regression opens from a drop the series has already left
+    engine = make_engine(database_url)
+    with transaction(engine) as session:
+        found = list_regressions(session, RegressionFilter())
+    engine.dispose()
+    assert found == []
