@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 
 from tvm import relax, te, topi
-from tvm.ir import Op
+from tvm.ir import GenericConst, Op
+
+from torch_tvm_core.schedules import winograd
 
 CONV_BLOCK_NAME = "conv2d_blocked"
 
@@ -97,6 +99,15 @@ def _pack_oihw(kernel: te.Tensor, oc_block: int) -> te.Tensor:
     )
 
 
+def _winograd(bb: relax.BlockBuilder, data: relax.Expr, kernel: GenericConst) -> relax.Expr:
+    _, _, height, width, _ = (int(d) for d in data.ty.shape)
+    tile = winograd.output_tile(height, width)
+    transformed = relax.const(winograd.transform_kernel(kernel.value.numpy(), tile))
+    return bb.call_te(
+        winograd.conv2d_winograd, data, transformed, tile, primfunc_name_hint="conv2d_winograd"
+    )
+
+
 def output_channel_block(out_channels: int, lanes: int) -> int:
     """The widest block of output channels up to the SIMD width that divides them evenly."""
     return max(b for b in range(1, lanes + 1) if out_channels % b == 0)
@@ -118,6 +129,10 @@ def make_conv2d_legalizer(lanes: int):
         blocked_data = _BLOCKED_DATA.match(attrs.data_layout)
         packed_kernel = _PACKED_KERNEL.match(attrs.kernel_layout)
         if blocked_data and packed_kernel and attrs.out_layout == attrs.data_layout:
+            if isinstance(kernel, GenericConst) and winograd.applies(
+                tuple(kernel.value.shape), **geometry, groups=int(attrs.groups)
+            ):
+                return _winograd(bb, data, kernel)
             return bb.call_te(
                 conv2d_blocked,
                 data,

@@ -149,7 +149,7 @@ def schedule_conv(sch: s_tir.Schedule, target: Target, choose: ChooseValue) -> b
     sch.unroll(x_inner)
     if oc_block > 1:
         sch.vectorize(ocb)
-    _fuse_epilogue(sch, conv, x_outer)
+    fuse_epilogue(sch, conv, x_outer)
     sch.decompose_reduction(conv, icc)
     return True
 
@@ -170,12 +170,13 @@ def _reads_only_constants(sch: s_tir.Schedule, block: s_tir.SBlockRV) -> bool:
     return not sch.get(block).reads
 
 
-def _fuse_epilogue(sch: s_tir.Schedule, conv: s_tir.SBlockRV, tile_loop: tirx.For) -> None:
-    """Collapse the elementwise consumers into one block computed per register tile."""
-    consumers = sch.get_consumers(conv)
+def fuse_epilogue(sch: s_tir.Schedule, producer: s_tir.SBlockRV, tile_loop: tirx.For) -> None:
+    """Collapse the elementwise consumers of `producer` into one block computed per register
+    tile (under `tile_loop`)."""
+    consumers = sch.get_consumers(producer)
     if len(consumers) != 1:
-        sch.cache_write(conv, 0, "global")
-        consumers = sch.get_consumers(conv)
+        sch.cache_write(producer, 0, "global")
+        consumers = sch.get_consumers(producer)
     # Only a straight chain can be inlined; whatever branches off stays a separate loop nest.
     chain = []
     while len(consumers) == 1:

@@ -1,6 +1,7 @@
 """Default CPU schedule rules, applied to every kernel that no tuning record covers.
 
-The conv rule handles the blocked conv2d and its fused epilogue; the loop-nest rule gives every
+The conv rule handles the blocked conv2d and its fused epilogue, the Winograd rule the 3x3
+convs that go by Winograd; the loop-nest rule gives every
 other kernel (pooling, global mean, dense, layout transforms, elementwise) parallel outer loops
 and a vectorized innermost loop.
 """
@@ -14,6 +15,7 @@ from tvm.target import Target
 
 from torch_tvm_core.schedules.conv_rule import default_choice, schedule_conv
 from torch_tvm_core.schedules.cpu import simd_lanes
+from torch_tvm_core.schedules.winograd_rule import schedule_winograd
 
 _MAX_VECTOR_EXTENT = 64
 
@@ -25,6 +27,17 @@ class BlockedConv(ScheduleRule):
         sch = s_tir.Schedule(func)
         try:
             return sch if schedule_conv(sch, target, default_choice) else None
+        except ScheduleError:
+            return None
+
+
+class WinogradConv(ScheduleRule):
+    """A 3x3 conv by Winograd: its transforms, products and elementwise epilogue."""
+
+    def apply(self, func: tirx.PrimFunc, target: Target, tunable: bool) -> s_tir.Schedule | None:
+        sch = s_tir.Schedule(func)
+        try:
+            return sch if schedule_winograd(sch, target) else None
         except ScheduleError:
             return None
 

@@ -1,0 +1,94 @@
+"""3x3 stride-1 convs go by Winograd where it pays, and compute what eager PyTorch computes."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+import torch
+import torchvision
+import tvm
+from torch import nn
+
+from torch_tvm_core import capture, lower, pipeline
+from torch_tvm_core.schedules import winograd
+
+
+def kernel_names(model: nn.Module, inputs: tuple) -> list[str]:
+    target = pipeline.default_target(1)
+    module = lower.relax_module(capture.export_program(model.eval(), inputs))
+    with target, tvm.transform.PassContext(opt_level=3):
+        lowered = pipeline.lower_to_kernels(module, target)
+    return [gvar.name_hint for gvar, func in lowered.functions_items() if isinstance(func, tvm.tirx.PrimFunc)]
+
+
+def goes_by_winograd(model: nn.Module, inputs: tuple) -> bool:
+    return any("winograd" in name for name in kernel_names(model, inputs))
+
+
+@pytest.mark.parametrize("tile", [2, 4])
+def test_given_a_transformed_kernel_when_one_tile_is_computed_in_numpy_then_it_is_the_correlation(tile):
+    a, b, _ = winograd.transform_matrices(tile)
+    rng = numpy.random.default_rng(0)
+    image = rng.standard_normal((tile + 2, tile + 2))
+    weights = rng.standard_normal((3, 3))
+    blocked = weights.reshape(1, 1, 3, 3, 1, 1)
+    transformed = winograd.transform_kernel(blocked, tile)[:, :, 0, 0, 0, 0]
+
+    result = a.T @ (transformed * (b.T @ image @ b)) @ a
+
+    expected = numpy.array(
+        [[(image[i:i + 3, j:j + 3] * weights).sum() for j in range(tile)] for i in range(tile)]
+    )
+    numpy.testing.assert_allclose(result, expected, atol=1e-9)
+
+
+@pytest.mark.parametrize(("height", "width", "tile"), [(56, 56, 4), (28, 12, 4), (14, 14, 2), (7, 7, 2), (8, 6, 2)])
+def test_given_an_output_map_when_the_tile_is_chosen_then_4_only_where_it_divides_both_sides(height, width, tile):
+    assert winograd.output_tile(height, width) == tile
+
+
+@pytest.mark.parametrize("size", [1, 5, 7, 8, 13, 14])
+@pytest.mark.parametrize("batch", [1, 2])
+def test_given_a_3x3_conv_of_any_map_size_when_compiled_then_it_goes_by_winograd_and_matches_eager(
+    matches_eager, size, batch
+):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(32, 48, 3, padding=1), nn.ReLU())
+    inputs = (torch.randn(batch, 32, size, size),)
+
+    assert goes_by_winograd(model, inputs)
+    matches_eager(model, inputs)
+
+
+def test_given_a_residual_block_when_compiled_then_its_epilogue_is_fused_and_it_matches_eager(matches_eager):
+    torch.manual_seed(0)
+    block = torchvision.models.resnet18().layer1[0]
+    inputs = (torch.randn(1, 64, 16, 16),)
+
+    names = kernel_names(block, inputs)
+
+    assert any("winograd" in name and "relu" in name for name in names)
+    matches_eager(block, inputs)
+
+
+@pytest.mark.parametrize(
+    "conv",
+    [
+        nn.Conv2d(64, 64, 3, stride=2, padding=1),
+        nn.Conv2d(64, 64, 1),
+        nn.Conv2d(64, 64, 3, padding=2, dilation=2),
+        nn.Conv2d(64, 64, 3, padding=1, groups=4),
+        nn.Conv2d(16, 64, 3, padding=1),
+        nn.Conv2d(64, 64, 3, padding=0),
+    ],
+    ids=["strided", "1x1", "dilated", "grouped", "few input channels", "unpadded"],
+)
+def test_given_a_conv_winograd_does_not_pay_for_when_compiled_then_it_is_direct_and_matches_eager(
+    matches_eager, conv
+):
+    torch.manual_seed(0)
+    model = nn.Sequential(conv, nn.ReLU())
+    inputs = (torch.randn(1, conv.in_channels, 12, 12),)
+
+    assert not goes_by_winograd(model, inputs)
+    matches_eager(model, inputs)
