@@ -3,14 +3,15 @@
 Activations are NCHW[b]c (channel chunks of b lanes innermost) and weights OIHW[i]i[o]o, so
 the innermost output axis is a whole SIMD vector of output channels and the reduction reads
 one input channel at a time as a broadcast scalar. Weights are constants: their packing is
-emitted as a separate call that FoldConstant evaluates once at compile time.
+emitted as a separate call that FoldConstant evaluates once at compile time. 3x3 stride-1
+convs with enough tiles go by Winograd instead (winograd.py).
 """
 
 from __future__ import annotations
 
 import re
 
-from tvm import relax, te, topi
+from tvm import relax, te, tirx, topi
 from tvm.ir import GenericConst, Op
 
 from torch_tvm_core.schedules import winograd
@@ -99,8 +100,16 @@ def _pack_oihw(kernel: te.Tensor, oc_block: int) -> te.Tensor:
     )
 
 
+def _static_shape(data: relax.Expr) -> tuple[int, ...] | None:
+    """The shape of `data`, None where a dimension is symbolic."""
+    dims = data.ty.shape
+    if not all(isinstance(d, tirx.IntImm) for d in dims):
+        return None
+    return tuple(int(d) for d in dims)
+
+
 def _winograd(bb: relax.BlockBuilder, data: relax.Expr, kernel: GenericConst) -> relax.Expr:
-    _, _, height, width, _ = (int(d) for d in data.ty.shape)
+    _, _, height, width, _ = _static_shape(data)
     tile = winograd.output_tile(height, width)
     transformed = relax.const(winograd.transform_kernel(kernel.value.numpy(), tile))
     return bb.call_te(
@@ -129,8 +138,13 @@ def make_conv2d_legalizer(lanes: int):
         blocked_data = _BLOCKED_DATA.match(attrs.data_layout)
         packed_kernel = _PACKED_KERNEL.match(attrs.kernel_layout)
         if blocked_data and packed_kernel and attrs.out_layout == attrs.data_layout:
-            if isinstance(kernel, GenericConst) and winograd.applies(
-                tuple(kernel.value.shape), **geometry, groups=int(attrs.groups)
+            data_shape = _static_shape(data)
+            if (
+                data_shape is not None
+                and isinstance(kernel, GenericConst)
+                and winograd.applies(
+                    data_shape, tuple(kernel.value.shape), **geometry, groups=int(attrs.groups)
+                )
             ):
                 return _winograd(bb, data, kernel)
             return bb.call_te(

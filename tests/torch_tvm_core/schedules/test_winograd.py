@@ -42,15 +42,18 @@ def test_given_a_transformed_kernel_when_one_tile_is_computed_in_numpy_then_it_i
     numpy.testing.assert_allclose(result, expected, atol=1e-9)
 
 
+def test_given_a_7x7_map_when_the_tiles_are_counted_then_batch_1_has_too_few_and_batch_2_enough():
+    assert winograd.tile_count(1, 7, 7) < winograd.MIN_TILES <= winograd.tile_count(2, 7, 7)
+
+
 @pytest.mark.parametrize(("height", "width", "tile"), [(56, 56, 4), (28, 12, 4), (14, 14, 2), (7, 7, 2), (8, 6, 2)])
 def test_given_an_output_map_when_the_tile_is_chosen_then_4_only_where_it_divides_both_sides(height, width, tile):
     assert winograd.output_tile(height, width) == tile
 
 
-@pytest.mark.parametrize("size", [1, 5, 7, 8, 13, 14])
-@pytest.mark.parametrize("batch", [1, 2])
-def test_given_a_3x3_conv_of_any_map_size_when_compiled_then_it_goes_by_winograd_and_matches_eager(
-    matches_eager, size, batch
+@pytest.mark.parametrize(("batch", "size"), [(1, 11), (1, 13), (1, 14), (1, 24), (2, 9), (2, 16)])
+def test_given_a_3x3_conv_with_enough_tiles_when_compiled_then_it_goes_by_winograd_and_matches_eager(
+    matches_eager, batch, size
 ):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(32, 48, 3, padding=1), nn.ReLU())
@@ -63,7 +66,7 @@ def test_given_a_3x3_conv_of_any_map_size_when_compiled_then_it_goes_by_winograd
 def test_given_a_residual_block_when_compiled_then_its_epilogue_is_fused_and_it_matches_eager(matches_eager):
     torch.manual_seed(0)
     block = torchvision.models.resnet18().layer1[0]
-    inputs = (torch.randn(1, 64, 16, 16),)
+    inputs = (torch.randn(1, 64, 24, 24),)
 
     names = kernel_names(block, inputs)
 
@@ -72,23 +75,24 @@ def test_given_a_residual_block_when_compiled_then_its_epilogue_is_fused_and_it_
 
 
 @pytest.mark.parametrize(
-    "conv",
+    ("conv", "size"),
     [
-        nn.Conv2d(64, 64, 3, stride=2, padding=1),
-        nn.Conv2d(64, 64, 1),
-        nn.Conv2d(64, 64, 3, padding=2, dilation=2),
-        nn.Conv2d(64, 64, 3, padding=1, groups=4),
-        nn.Conv2d(16, 64, 3, padding=1),
-        nn.Conv2d(64, 64, 3, padding=0),
+        (nn.Conv2d(64, 64, 3, stride=2, padding=1), 24),
+        (nn.Conv2d(64, 64, 1), 24),
+        (nn.Conv2d(64, 64, 3, padding=2, dilation=2), 24),
+        (nn.Conv2d(64, 64, 3, padding=1, groups=4), 24),
+        (nn.Conv2d(16, 64, 3, padding=1), 24),
+        (nn.Conv2d(64, 64, 3, padding=0), 24),
+        (nn.Conv2d(64, 64, 3, padding=1), 7),
     ],
-    ids=["strided", "1x1", "dilated", "grouped", "few input channels", "unpadded"],
+    ids=["strided", "1x1", "dilated", "grouped", "few input channels", "unpadded", "few tiles"],
 )
 def test_given_a_conv_winograd_does_not_pay_for_when_compiled_then_it_is_direct_and_matches_eager(
-    matches_eager, conv
+    matches_eager, conv, size
 ):
     torch.manual_seed(0)
     model = nn.Sequential(conv, nn.ReLU())
-    inputs = (torch.randn(1, conv.in_channels, 12, 12),)
+    inputs = (torch.randn(1, conv.in_channels, size, size),)
 
     assert not goes_by_winograd(model, inputs)
     matches_eager(model, inputs)
