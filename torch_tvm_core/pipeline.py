@@ -15,6 +15,7 @@ from tvm import relax
 from tvm.relax.backend.cpu_generic import pipeline as cpu_pipeline
 from tvm.s_tir import dlight
 
+from torch_tvm_core.schedules.constant_folding import fold_constants_in_numpy
 from torch_tvm_core.schedules.conv2d import make_conv2d_legalizer
 from torch_tvm_core.schedules.cpu import simd_lanes
 from torch_tvm_core.schedules.layout import blocked_layout
@@ -76,6 +77,8 @@ def lower_to_kernels(mod: tvm.IRModule, target: tvm.target.Target) -> tvm.IRModu
         # Batch norms that did not follow a conv become scale-and-shift here.
         relax.transform.DecomposeOpsForInference(),
         relax.transform.CanonicalizeBindings(),
+        # numpy first: FoldConstant builds and runs a TIR kernel per constant expression.
+        fold_constants_in_numpy,
         relax.transform.FoldConstant(),
         relax.transform.LegalizeOps(
             {"relax.nn.conv2d": make_conv2d_legalizer(simd_lanes(target))}

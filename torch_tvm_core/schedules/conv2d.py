@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import numpy
 from tvm import relax, te, tirx, topi
 from tvm.ir import GenericConst, Op
 
@@ -100,6 +101,17 @@ def _pack_oihw(kernel: te.Tensor, oc_block: int) -> te.Tensor:
     )
 
 
+def _pack_oihw_constant(kernel: relax.Expr, oc_block: int) -> relax.Expr | None:
+    """_pack_oihw of a constant kernel done in numpy: FoldConstant would build and run a
+    TIR kernel for each weight. None when the kernel is not a constant."""
+    if not isinstance(kernel, GenericConst):
+        return None
+    weights = kernel.value.numpy()
+    out_channels, in_channels, kernel_h, kernel_w = weights.shape
+    blocks = weights.reshape(out_channels // oc_block, oc_block, in_channels, kernel_h, kernel_w)
+    return relax.const(numpy.ascontiguousarray(blocks.transpose(0, 3, 4, 2, 1)[:, None]))
+
+
 def _static_shape(data: relax.Expr) -> tuple[int, ...] | None:
     """The shape of `data`, None where a dimension is symbolic."""
     dims = data.ty.shape
@@ -157,7 +169,9 @@ def make_conv2d_legalizer(lanes: int):
             )
         if attrs.groups == 1 and attrs.data_layout == attrs.out_layout == "NCHW" and attrs.kernel_layout == "OIHW":
             oc_block = output_channel_block(int(kernel.ty.shape[0]), lanes)
-            packed = bb.emit_te(_pack_oihw, kernel, oc_block, primfunc_name_hint="pack_kernel")
+            packed = _pack_oihw_constant(kernel, oc_block)
+            if packed is None:
+                packed = bb.emit_te(_pack_oihw, kernel, oc_block, primfunc_name_hint="pack_kernel")
             return bb.call_te(
                 _conv2d_nchw_through_blocks,
                 data,

@@ -7,6 +7,7 @@ import tvm
 from tvm import relax
 from tvm.target import Target
 
+from torch_tvm_core.schedules.constant_folding import fold_constants_in_numpy
 from torch_tvm_core.schedules.cpu import simd_lanes
 from torch_tvm_core.schedules.fold_batch_norm import fold_batch_norm_into_conv
 
@@ -15,8 +16,9 @@ def blocked_layout(target: Target) -> tvm.transform.Pass:
     """Fold inference batch norm into the conv weights, then switch convs (and the ops
     between them) to NCHW[lanes]c with OIHW[lanes]i[lanes]o weights.
 
-    Both need the weights bound as constants; FoldConstant then packs them once here, so no
-    layout transform of a weight runs per call. Convs whose channels are not a multiple of the
+    Both need the weights bound as constants; they are folded and packed once here (in numpy,
+    FoldConstant only for ops numpy folding does not know), so no layout transform of a
+    weight runs per call. Convs whose channels are not a multiple of the
     SIMD width keep NCHW (the conv legalizer blocks them internally).
     """
     lanes = simd_lanes(target)
@@ -42,8 +44,10 @@ def blocked_layout(target: Target) -> tvm.transform.Pass:
     return tvm.transform.Sequential(
         [
             fold_batch_norm_into_conv,
+            fold_constants_in_numpy,
             relax.transform.FoldConstant(),
             block_conv_layouts,
+            fold_constants_in_numpy,
             relax.transform.FoldConstant(),
             # ConvertLayout gives each consumer of a tensor its own layout transform (a residual
             # block's input was blocked twice); one is enough.
