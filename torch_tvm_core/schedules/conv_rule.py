@@ -4,11 +4,13 @@ The output is computed one register tile at a time: output columns (and rows) ti
 more SIMD vectors of output channels stay in registers while the whole reduction (input channel chunks,
 kernel rows and columns, input channels within a chunk) streams through them; the fused
 epilogue (bias, residual add, ReLU, unblocking) then runs on that tile before it leaves the
-registers. Rows and channel chunks are spread over the threads.
+registers. Rows and channel chunks are spread over the threads, rows outermost where the
+input is larger than the weights.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from tvm import s_tir, tirx
@@ -138,8 +140,12 @@ def schedule_conv(sch: s_tir.Schedule, target: Target, choose: ChooseValue) -> b
     occ_outer, occ_inner = sch.split(occ, factors=[None, oc_tile])
     y_outer, y_inner = sch.split(y, factors=[None, rows])
     x_outer, x_inner = sch.split(x, factors=[None, reg_n])
-    sch.reorder(n, occ_outer, y_outer, x_outer, icc, ry, rx, icb, occ_inner, y_inner, x_inner, ocb)
-    sch.parallel(sch.fuse(n, occ_outer, y_outer))
+    # Threads take contiguous ranges of the parallel loop: with rows outermost each reads its
+    # own part of the input (and every weight), with channel chunks outermost its own weights
+    # (and all the input). Whichever of the two is larger is better split.
+    outer = (y_outer, occ_outer) if _input_outweighs_weights(sch, conv) else (occ_outer, y_outer)
+    sch.reorder(n, *outer, x_outer, icc, ry, rx, icb, occ_inner, y_inner, x_inner, ocb)
+    sch.parallel(sch.fuse(n, *outer))
     if unrolled >= int(sch.get(icb).extent):
         sch.unroll(icb)
     elif unrolled > 1:
@@ -152,6 +158,11 @@ def schedule_conv(sch: s_tir.Schedule, target: Target, choose: ChooseValue) -> b
     fuse_epilogue(sch, conv, x_outer)
     sch.decompose_reduction(conv, icc)
     return True
+
+
+def _input_outweighs_weights(sch: s_tir.Schedule, conv: s_tir.SBlockRV) -> bool:
+    data, kernel = (region.source for region in sch.get(conv).reads[:2])
+    return math.prod(int(d) for d in data.shape) > math.prod(int(d) for d in kernel.shape)
 
 
 def _schedule_producers(sch: s_tir.Schedule, conv: s_tir.SBlockRV, target: Target) -> None:

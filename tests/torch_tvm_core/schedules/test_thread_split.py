@@ -1,0 +1,36 @@
+"""The direct conv's threads split whichever is larger, the input or the weights."""
+
+from __future__ import annotations
+
+import pytest
+import tvm
+from tvm import s_tir, te
+
+from torch_tvm_core.schedules.conv2d import conv2d_blocked
+from torch_tvm_core.schedules.conv_rule import default_choice, schedule_conv
+
+AVX512 = tvm.target.Target({"kind": "llvm", "mcpu": "skylake-avx512", "num-cores": 2})
+
+
+def parallel_loop(data_shape: tuple[int, ...], kernel_shape: tuple[int, ...]) -> str:
+    data = te.placeholder(data_shape, name="data")
+    kernel = te.placeholder(kernel_shape, name="kernel")
+    conv = conv2d_blocked(data, kernel, (1, 1), (0, 0, 0, 0), (1, 1))
+    sch = s_tir.Schedule(te.create_prim_func([data, kernel, conv]))
+    schedule_conv(sch, AVX512, default_choice)
+    (line,) = [line for line in sch.mod.script().splitlines() if "T.parallel" in line]
+    return line.split()[1]
+
+
+@pytest.mark.parametrize(
+    ("data_shape", "kernel_shape", "loop"),
+    [
+        ((1, 16, 56, 56, 16), (4, 16, 1, 1, 16, 16), "n_y_0_occ_0_fused"),
+        ((1, 128, 7, 7, 16), (32, 128, 1, 1, 16, 16), "n_occ_0_y_0_fused"),
+    ],
+    ids=["input larger: rows outermost", "weights larger: channel chunks outermost"],
+)
+def test_given_a_1x1_conv_when_scheduled_then_the_larger_operand_is_split_over_threads(
+    data_shape, kernel_shape, loop
+):
+    assert parallel_loop(data_shape, kernel_shape) == loop
