@@ -10,11 +10,13 @@ from tvm.target import Target
 from torch_tvm_core.schedules.constant_folding import fold_constants_in_numpy
 from torch_tvm_core.schedules.cpu import simd_lanes
 from torch_tvm_core.schedules.fold_batch_norm import fold_batch_norm_into_conv
+from torch_tvm_core.schedules.grouped_conv import widen_small_groups
 
 
 def blocked_layout(target: Target) -> tvm.transform.Pass:
-    """Fold inference batch norm into the conv weights, then switch convs (and the ops
-    between them) to NCHW[lanes]c with OIHW[lanes]i[lanes]o weights.
+    """Fold inference batch norm into the conv weights, widen groups smaller than a SIMD
+    vector (grouped_conv.py), then switch convs (and the ops between them) to NCHW[lanes]c
+    with OIHW[lanes]i[lanes]o weights.
 
     Both need the weights bound as constants; they are folded and packed once here (in numpy,
     FoldConstant only for ops numpy folding does not know), so no layout transform of a
@@ -46,6 +48,7 @@ def blocked_layout(target: Target) -> tvm.transform.Pass:
             fold_batch_norm_into_conv,
             fold_constants_in_numpy,
             relax.transform.FoldConstant(),
+            widen_small_groups(lanes),
             block_conv_layouts,
             fold_constants_in_numpy,
             relax.transform.FoldConstant(),
