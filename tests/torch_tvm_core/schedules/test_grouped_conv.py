@@ -36,10 +36,12 @@ def test_given_small_groups_when_the_weights_are_widened_then_the_conv_computes_
         ((64, 3, 3, 3), 1, False),
         ((96, 6, 3, 3), 16, False),
         ((40, 4, 3, 3), 10, False),
-        ((64, 2, 3, 3), 32, True),
+        ((64, 2, 3, 3), 32, False),
+        ((64, 1, 3, 3), 64, False),
     ],
     ids=["4 per group", "8 per group", "a whole vector per group", "not grouped",
-         "6 does not divide 16", "channels not whole vectors", "2 per group"],
+         "6 does not divide 16", "channels not whole vectors", "2 per group: 8x the work",
+         "depthwise: 16x the work"],
 )
 def test_given_a_grouped_conv_when_asked_then_only_groups_that_tile_a_vector_are_widened(
     weight_shape, groups, expected
