@@ -1,7 +1,8 @@
 """Default CPU schedule rules, applied to every kernel that no tuning record covers.
 
 The conv rule handles the blocked conv2d and its fused epilogue, the Winograd rule the 3x3
-convs that go by Winograd; the loop-nest rule gives every
+convs that go by Winograd, the matmul rule dense layers and attention with more than a few
+rows; the loop-nest rule gives every
 other kernel (pooling, global mean, dense, layout transforms, elementwise) parallel outer loops
 and a vectorized innermost loop.
 """
@@ -15,6 +16,7 @@ from tvm.target import Target
 
 from torch_tvm_core.schedules.conv_rule import default_choice, schedule_conv
 from torch_tvm_core.schedules.cpu import simd_lanes
+from torch_tvm_core.schedules.matmul_rule import schedule_matmul
 from torch_tvm_core.schedules.winograd_rule import schedule_winograd
 
 _MAX_VECTOR_EXTENT = 64
@@ -38,6 +40,17 @@ class WinogradConv(ScheduleRule):
         sch = s_tir.Schedule(func)
         try:
             return sch if schedule_winograd(sch, target) else None
+        except ScheduleError:
+            return None
+
+
+class BlockedMatmul(ScheduleRule):
+    """A matmul with enough rows to share weight loads, with its elementwise epilogue."""
+
+    def apply(self, func: tirx.PrimFunc, target: Target, tunable: bool) -> s_tir.Schedule | None:
+        sch = s_tir.Schedule(func)
+        try:
+            return sch if schedule_matmul(sch, target) else None
         except ScheduleError:
             return None
 

@@ -1,0 +1,59 @@
+"""Matmuls with several rows (dense layers over tokens, attention) get register-tiled schedules
+and compute what eager PyTorch computes."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import tvm
+from torch import nn
+from tvm import s_tir
+
+from torch_tvm_core import capture, lower, pipeline
+from torch_tvm_core.schedules.matmul_rule import schedule_matmul
+
+
+class Attention(nn.Module):
+    def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(query @ key.transpose(-1, -2), dim=-1) @ value
+
+
+def tiled_kernels(model: nn.Module, inputs: tuple) -> int:
+    target = pipeline.default_target(1)
+    module = lower.relax_module(capture.export_program(model.eval(), inputs))
+    with target, tvm.transform.PassContext(opt_level=3):
+        lowered = pipeline.lower_to_kernels(module, target)
+    kernels = [f for f in lowered.functions.values() if isinstance(f, tvm.tirx.PrimFunc)]
+    return sum(schedule_matmul(s_tir.Schedule(kernel), target) for kernel in kernels)
+
+
+@pytest.mark.parametrize("rows", [4, 7, 50, 197])
+def test_given_a_dense_layer_over_several_rows_when_compiled_then_it_is_tiled_and_matches_eager(
+    matches_eager, rows
+):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(96, 64), nn.GELU())
+    inputs = (torch.randn(1, rows, 96),)
+
+    assert tiled_kernels(model, inputs) == 1
+    matches_eager(model, inputs)
+
+
+def test_given_attention_when_compiled_then_both_products_are_tiled_and_it_matches_eager(matches_eager):
+    torch.manual_seed(0)
+    inputs = tuple(torch.randn(1, 4, 64, 32) for _ in range(3))
+
+    assert tiled_kernels(Attention(), inputs) == 2
+    matches_eager(Attention(), inputs)
+
+
+@pytest.mark.parametrize(("rows", "columns"), [(1, 64), (3, 64), (50, 100)])
+def test_given_too_few_rows_or_uneven_columns_when_compiled_then_the_loop_nest_runs_it_and_it_matches_eager(
+    matches_eager, rows, columns
+):
+    torch.manual_seed(0)
+    model = nn.Linear(96, columns)
+    inputs = (torch.randn(rows, 96),)
+
+    assert tiled_kernels(model, inputs) == 0
+    matches_eager(model, inputs)
