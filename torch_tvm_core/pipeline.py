@@ -19,7 +19,7 @@ from torch_tvm_core.schedules.constant_folding import fold_constants_in_numpy
 from torch_tvm_core.schedules.conv2d import make_conv2d_legalizer
 from torch_tvm_core.schedules.cpu import simd_lanes
 from torch_tvm_core.schedules.layout import blocked_layout
-from torch_tvm_core.schedules.rules import BlockedConv, BlockedMatmul, LoopNest, WinogradConv
+from torch_tvm_core.schedules.rules import LoopNest, kernel_rules
 from torch_tvm_core.timing import StageTimes
 from torch_tvm_core.toolchain import Toolchain, default_target
 from torch_tvm_core.tuning_database import TuningDbOption
@@ -108,7 +108,7 @@ def schedule_kernels(
         # LoopNest before dlight's CPU reduction rule: on ResNet's dense layer (a batch-1
         # matmul) its vectorized output loop runs 7-60x faster than dlight's schedule.
         default_rules = dlight.ApplyDefaultSchedule(
-            BlockedConv(), WinogradConv(), BlockedMatmul(), LoopNest(), dlight.cpu.GEMV(), dlight.cpu.Reduction()
+            *kernel_rules(), LoopNest(), dlight.cpu.GEMV(), dlight.cpu.Reduction()
         )
         return default_rules(mod), kernels
 

@@ -1,13 +1,15 @@
 """Default CPU schedule rules, applied to every kernel that no tuning record covers.
 
-The conv rule handles the blocked conv2d and its fused epilogue, the Winograd rule the 3x3
-convs that go by Winograd, the matmul rule dense layers and attention with more than a few
-rows; the loop-nest rule gives every
-other kernel (pooling, global mean, dense, layout transforms, elementwise) parallel outer loops
-and a vectorized innermost loop.
+Our kernel schedules come first, each with its fused epilogue: the direct blocked conv2d
+(conv_rule.py), the 3x3 convs that go by Winograd (winograd_rule.py), and matmuls with more
+than a few rows (matmul_rule.py). The loop-nest rule gives every other kernel (pooling, global
+mean, batch-1 dense, layout transforms, elementwise) parallel outer loops and a vectorized
+innermost loop.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from tvm import s_tir, tirx
 from tvm.s_tir.dlight.base import ScheduleRule
@@ -22,37 +24,28 @@ from torch_tvm_core.schedules.winograd_rule import schedule_winograd
 _MAX_VECTOR_EXTENT = 64
 
 
-class BlockedConv(ScheduleRule):
-    """conv2d in NCHW[b]c with its producers and elementwise epilogue."""
+class KernelRule(ScheduleRule):
+    """One of our kernel schedules as a dlight rule: it takes the kernels `schedule` finds its
+    block in (True), and declines the others or any TIR refuses."""
+
+    def __init__(self, schedule: Callable[[s_tir.Schedule, Target], bool]) -> None:
+        self.schedule = schedule
 
     def apply(self, func: tirx.PrimFunc, target: Target, tunable: bool) -> s_tir.Schedule | None:
         sch = s_tir.Schedule(func)
         try:
-            return sch if schedule_conv(sch, target, default_choice) else None
+            return sch if self.schedule(sch, target) else None
         except ScheduleError:
             return None
 
 
-class WinogradConv(ScheduleRule):
-    """A 3x3 conv by Winograd: its transforms, products and elementwise epilogue."""
-
-    def apply(self, func: tirx.PrimFunc, target: Target, tunable: bool) -> s_tir.Schedule | None:
-        sch = s_tir.Schedule(func)
-        try:
-            return sch if schedule_winograd(sch, target) else None
-        except ScheduleError:
-            return None
-
-
-class BlockedMatmul(ScheduleRule):
-    """A matmul with enough rows to share weight loads, with its elementwise epilogue."""
-
-    def apply(self, func: tirx.PrimFunc, target: Target, tunable: bool) -> s_tir.Schedule | None:
-        sch = s_tir.Schedule(func)
-        try:
-            return sch if schedule_matmul(sch, target) else None
-        except ScheduleError:
-            return None
+def kernel_rules() -> list[ScheduleRule]:
+    """The direct blocked conv, Winograd convs and tiled matmuls, each with its epilogue."""
+    return [
+        KernelRule(lambda sch, target: schedule_conv(sch, target, default_choice)),
+        KernelRule(schedule_winograd),
+        KernelRule(schedule_matmul),
+    ]
 
 
 class LoopNest(ScheduleRule):
