@@ -18,6 +18,7 @@ from tvm.s_tir import dlight
 from torch_tvm_core.schedules.constant_folding import fold_constants_in_numpy
 from torch_tvm_core.schedules.conv2d import make_conv2d_legalizer
 from torch_tvm_core.schedules.cpu import simd_lanes
+from torch_tvm_core.schedules.matmul import make_matmul_legalizer
 from torch_tvm_core.schedules.layout import blocked_layout
 from torch_tvm_core.schedules.rules import LoopNest, kernel_rules
 from torch_tvm_core.timing import StageTimes
@@ -81,7 +82,10 @@ def lower_to_kernels(mod: tvm.IRModule, target: tvm.target.Target) -> tvm.IRModu
         fold_constants_in_numpy,
         relax.transform.FoldConstant(),
         relax.transform.LegalizeOps(
-            {"relax.nn.conv2d": make_conv2d_legalizer(simd_lanes(target))}
+            {
+                "relax.nn.conv2d": make_conv2d_legalizer(simd_lanes(target)),
+                "relax.matmul": make_matmul_legalizer(simd_lanes(target)),
+            }
         ),
         relax.transform.AnnotateTIROpPattern(),
         relax.transform.FoldConstant(),

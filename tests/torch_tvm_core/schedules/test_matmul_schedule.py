@@ -3,6 +3,7 @@ and compute what eager PyTorch computes."""
 
 from __future__ import annotations
 
+import numpy
 import pytest
 import torch
 import tvm
@@ -10,6 +11,7 @@ from torch import nn
 from tvm import s_tir
 
 from torch_tvm_core import capture, lower, pipeline
+from torch_tvm_core.schedules.matmul import pack_panels, panel_width
 from torch_tvm_core.schedules.matmul_rule import schedule_matmul
 
 
@@ -57,3 +59,30 @@ def test_given_too_few_rows_or_uneven_columns_when_compiled_then_the_loop_nest_r
 
     assert tiled_kernels(model, inputs) == 0
     matches_eager(model, inputs)
+
+
+@pytest.mark.parametrize(("columns", "panel"), [(64, 32), (48, 16), (3072, 32), (100, None)])
+def test_given_a_weight_matrix_when_its_panel_is_chosen_then_it_is_the_register_tile_width(columns, panel):
+    assert panel_width(columns, 16) == panel
+
+
+def test_given_packed_weights_then_each_panel_holds_its_columns_row_after_row():
+    weights = numpy.arange(6 * 64, dtype="float32").reshape(6, 64)
+
+    packed = pack_panels(weights, 32)
+
+    assert packed.shape == (2, 6, 32)
+    numpy.testing.assert_array_equal(packed[1, 4], weights[4, 32:64])
+
+
+def test_given_a_dense_layer_over_several_rows_when_lowered_then_its_weights_are_packed_in_panels():
+    torch.manual_seed(0)
+    model = nn.Linear(96, 64).eval()
+    target = pipeline.default_target(1)
+    module = lower.relax_module(capture.export_program(model, (torch.randn(8, 96),)))
+    with target, tvm.transform.PassContext(opt_level=3):
+        lowered = pipeline.lower_to_kernels(module, target)
+
+    kernels = [f.script() for f in lowered.functions.values() if isinstance(f, tvm.tirx.PrimFunc)]
+
+    assert any("T.Buffer((T.int64(2), T.int64(96), T.int64(32))" in kernel for kernel in kernels)
