@@ -182,7 +182,8 @@ def fold_call(call: relax.Call) -> relax.Expr | None:
     # and TVM would not means the ops disagree, so FoldConstant decides instead.
     if result is None or result.shape != shape or str(result.dtype) != str(call.ty.dtype):
         return None
-    return relax.const(numpy.ascontiguousarray(result))
+    # numpy.ascontiguousarray would turn a 0-dim result into shape (1,).
+    return relax.const(numpy.require(result, requirements="C"))
 
 
 @relax.expr_functor.mutator

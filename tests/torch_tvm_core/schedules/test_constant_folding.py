@@ -216,3 +216,12 @@ def test_given_a_conv_bn_model_when_lowered_then_fold_constant_builds_no_kernel(
 
 def test_given_a_conv_bn_model_when_compiled_then_it_matches_eager(matches_eager):
     matches_eager(_conv_bn_model(), (torch.randn(2, 3, 16, 16),))
+
+
+def test_given_a_0_dim_constant_result_when_folded_then_it_stays_0_dim():
+    ours, theirs = _folded_by_numpy_and_by_tvm(
+        lambda bb: relax.op.multiply(_const(()), _const(()))
+    )
+
+    assert ours.shape == theirs.shape == ()
+    numpy.testing.assert_array_equal(ours, theirs)
