@@ -182,8 +182,9 @@ def fold_call(call: relax.Call) -> relax.Expr | None:
     # and TVM would not means the ops disagree, so FoldConstant decides instead.
     if result is None or result.shape != shape or str(result.dtype) != str(call.ty.dtype):
         return None
-    # numpy.ascontiguousarray would turn a 0-dim result into shape (1,).
-    return relax.const(numpy.require(result, requirements="C"))
+    # numpy.ascontiguousarray would turn a 0-dim result into shape (1,), and relax.const
+    # makes any 0-dim array float32 unless told its dtype.
+    return relax.const(numpy.require(result, requirements="C"), dtype=str(result.dtype))
 
 
 @relax.expr_functor.mutator
@@ -197,14 +198,21 @@ class _NumpyConstantFolder(relax.PyExprMutator):
         return call if folded is None else folded
 
     def visit_var_(self, var: relax.Var) -> relax.Expr:
-        value = self.lookup_binding(var)
-        return value if isinstance(value, tvm.ir.GenericConst) else super().visit_var_(var)
+        value = self._constant_of(var)
+        return value if value is not None else super().visit_var_(var)
 
     def visit_dataflow_var_(self, var: relax.DataflowVar) -> relax.Expr:
+        value = self._constant_of(var)
+        return value if value is not None else super().visit_dataflow_var_(var)
+
+    def _constant_of(self, var: relax.Var) -> relax.Expr | None:
+        """The constant bound to `var`, if it has exactly the var's type."""
         value = self.lookup_binding(var)
-        if isinstance(value, tvm.ir.GenericConst):
-            return value
-        return super().visit_dataflow_var_(var)
+        if not isinstance(value, tvm.ir.GenericConst):
+            return None
+        same_dtype = str(value.value.dtype) == str(getattr(var.ty, "dtype", ""))
+        same_shape = tuple(value.value.shape) == _static_shape(var.ty)
+        return value if same_dtype and same_shape else None
 
 
 @tvm.transform.module_pass(opt_level=0, name="FoldConstantsInNumpy")

@@ -225,3 +225,11 @@ def test_given_a_0_dim_constant_result_when_folded_then_it_stays_0_dim():
 
     assert ours.shape == theirs.shape == ()
     numpy.testing.assert_array_equal(ours, theirs)
+
+
+def test_given_a_0_dim_float32_constant_cast_to_float64_when_folded_then_it_is_float64():
+    ours, theirs = _folded_by_numpy_and_by_tvm(
+        lambda bb: relax.op.astype(_const(()), "float64")
+    )
+
+    assert ours.dtype == theirs.dtype == numpy.float64
