@@ -2,9 +2,9 @@
 
 Activations are NCHW[b]c (channel chunks of b lanes innermost) and weights OIHW[i]i[o]o, so
 the innermost output axis is a whole SIMD vector of output channels and the reduction reads
-one input channel at a time as a broadcast scalar. Weights are constants: their packing is
-emitted as a separate call that FoldConstant evaluates once at compile time. 3x3 stride-1
-convs with enough tiles go by Winograd instead (winograd.py).
+one input channel at a time as a broadcast scalar. Weights are constants, packed once at
+compile time (in numpy; as a separate call for FoldConstant where a kernel is not a constant).
+3x3 stride-1 convs with enough tiles go by Winograd instead (winograd.py).
 """
 
 from __future__ import annotations
