@@ -44,7 +44,7 @@ def _elementwise(compute: Callable[..., numpy.ndarray]) -> Folder:
 def _reshape(call: relax.Call, args: Sequence[numpy.ndarray]) -> numpy.ndarray:
     # reshape, expand_dims, squeeze and flatten only relabel a row-major buffer: the result
     # type already carries the new shape.
-    return args[0].reshape(_static_shape(call.ty))
+    return args[0].reshape(static_shape(call.ty))
 
 
 def _permute_dims(call: relax.Call, args: Sequence[numpy.ndarray]) -> numpy.ndarray:
@@ -141,7 +141,8 @@ FOLDERS: dict[str, Folder] = {
 }
 
 
-def _static_shape(ty: relax.Type) -> tuple[int, ...] | None:
+def static_shape(ty: relax.Type) -> tuple[int, ...] | None:
+    """A tensor type's shape, None where it is unknown or symbolic."""
     shape = getattr(ty, "shape", None)
     if not isinstance(shape, relax.ShapeExpr):
         return None
@@ -173,7 +174,7 @@ def fold_call(call: relax.Call) -> relax.Expr | None:
     operands = [_operand(a) for a in tensor_args]
     if any(o is None for o in operands):
         return None
-    shape = _static_shape(call.ty)
+    shape = static_shape(call.ty)
     if shape is None:
         return None
     with numpy.errstate(all="ignore"):
@@ -211,7 +212,7 @@ class _NumpyConstantFolder(relax.PyExprMutator):
         if not isinstance(value, tvm.ir.GenericConst):
             return None
         same_dtype = str(value.value.dtype) == str(getattr(var.ty, "dtype", ""))
-        same_shape = tuple(value.value.shape) == _static_shape(var.ty)
+        same_shape = tuple(value.value.shape) == static_shape(var.ty)
         return value if same_dtype and same_shape else None
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 
 import numpy
-from tvm import relax, te, tirx, topi
+from tvm import relax, te, topi
 from tvm.ir import GenericConst, Op
 
 from torch_tvm_core.schedules import winograd
+from torch_tvm_core.schedules.constant_folding import static_shape
 
 CONV_BLOCK_NAME = "conv2d_blocked"
 
@@ -112,16 +113,8 @@ def _pack_oihw_constant(kernel: relax.Expr, oc_block: int) -> relax.Expr | None:
     return relax.const(numpy.ascontiguousarray(blocks.transpose(0, 3, 4, 2, 1)[:, None]))
 
 
-def _static_shape(data: relax.Expr) -> tuple[int, ...] | None:
-    """The shape of `data`, None where a dimension is symbolic."""
-    dims = data.ty.shape
-    if not all(isinstance(d, tirx.IntImm) for d in dims):
-        return None
-    return tuple(int(d) for d in dims)
-
-
 def _winograd(bb: relax.BlockBuilder, data: relax.Expr, kernel: GenericConst) -> relax.Expr:
-    _, _, height, width, _ = _static_shape(data)
+    _, _, height, width, _ = static_shape(data.ty)
     tile = winograd.output_tile(height, width)
     transformed = relax.const(winograd.transform_kernel(kernel.value.numpy(), tile))
     return bb.call_te(
@@ -150,7 +143,7 @@ def make_conv2d_legalizer(lanes: int):
         blocked_data = _BLOCKED_DATA.match(attrs.data_layout)
         packed_kernel = _PACKED_KERNEL.match(attrs.kernel_layout)
         if blocked_data and packed_kernel and attrs.out_layout == attrs.data_layout:
-            data_shape = _static_shape(data)
+            data_shape = static_shape(data.ty)
             if (
                 data_shape is not None
                 and isinstance(kernel, GenericConst)

@@ -14,6 +14,7 @@ import numpy
 from tvm import relax, te
 from tvm.ir import GenericConst, Op
 
+from torch_tvm_core.schedules.constant_folding import static_shape
 from torch_tvm_core.schedules.matmul_rule import MATMUL_BLOCK_NAME, MIN_ROWS, column_vectors
 
 _DEFAULT_LEGALIZE = Op.get("relax.matmul").get_attr("FLegalize")
@@ -64,10 +65,7 @@ def _panel_for(data: relax.Expr, weights: relax.Expr, call: relax.Call, lanes: i
         return None
     if str(weights.value.dtype) != "float32" or str(call.ty.dtype) != "float32":
         return None
-    shape = getattr(data.ty, "shape", None)
-    dims = getattr(shape, "values", None)
-    if dims is None or len(dims) < 2 or not all(hasattr(d, "value") for d in dims):
-        return None
-    if int(dims[-2].value) < MIN_ROWS:
+    shape = static_shape(data.ty)
+    if shape is None or len(shape) < 2 or shape[-2] < MIN_ROWS:
         return None
     return panel_width(int(weights.value.shape[1]), lanes)
