@@ -46,9 +46,10 @@ class Settings(BaseSettings):
     server_url: str | None = None
     token: str | None = None
 
-    # Regression detection (benchsvc/analysis/detection.py; defaults measured in docs/dashboard.md).
-    regression_alpha: float = Field(default=5e-4, gt=0, lt=1)
-    regression_min_change: float = Field(default=0.02, ge=0)
+    # Regression detection: None keeps the detector's defaults (benchsvc/analysis/detection.py,
+    # measured in docs/dashboard.md).
+    regression_alpha: float | None = Field(default=None, gt=0, lt=1)
+    regression_min_change: float | None = Field(default=None, ge=0)
     # New regressions are POSTed here as JSON when set.
     webhook_url: str | None = None
     # The web address of the measured repository (https://github.com/org/repo): commit ids

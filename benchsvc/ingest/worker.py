@@ -11,13 +11,14 @@ import logging
 import os
 import sys
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from benchsvc.analysis import DetectionSettings
+from benchsvc.analysis import DEFAULT_SETTINGS, DetectionSettings
 from benchsvc.config import Settings
 from benchsvc.detect import detect_regressions
 from benchsvc.states import RegressionState
@@ -40,7 +41,8 @@ GIL_SWITCH_SECONDS = 0.0005
 
 
 def detection_settings(settings: Settings) -> DetectionSettings:
-    return DetectionSettings(alpha=settings.regression_alpha, min_change=settings.regression_min_change)
+    chosen = {"alpha": settings.regression_alpha, "min_change": settings.regression_min_change}
+    return replace(DEFAULT_SETTINGS, **{name: value for name, value in chosen.items() if value is not None})
 
 
 def perform(session: Session, job: Job, settings: Settings) -> None:

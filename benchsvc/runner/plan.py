@@ -12,7 +12,10 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class TimingPlan:
     warmup: int = 3
-    repeat: int = 10
+    # Twenty samples a night halve the sampling noise of a night's level against ten; with
+    # ten, a 3% drop in 3% noise cannot be told from noise within two nights often enough
+    # (docs/dashboard.md, "How the defaults were chosen").
+    repeat: int = 20
     min_sample_seconds: float = 0.2
     # A fixed count skips calibration; tests use it to keep runs short and predictable.
     calls_per_sample: int | None = None

@@ -15,6 +15,8 @@ from statistics import median
 
 import numpy as np
 
+from benchsvc.runner.plan import TimingPlan
+
 
 @dataclass(frozen=True)
 class NoiseModel:
@@ -22,7 +24,8 @@ class NoiseModel:
     between_nights: float = 0.25
     disturbed_nights: float = 0.01
     outlier_samples: float = 0.02
-    samples: int = 10
+    # As many as a run takes by default.
+    samples: int = TimingPlan.repeat
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchsvc.analysis import Direction, change_points, latest_change, latest_test, recovery
+from benchsvc.analysis.detection import level_of
 from tests.support.synthetic import Night
 
 
@@ -41,6 +42,17 @@ def test_an_improvement_is_a_change_point_too():
     levels = quiet_history(30) + [level * 1.10 for level in quiet_history(10, seed=2)]
     found = change_points(nights_of(levels))
     assert [(point.index, point.direction) for point in found] == [(30, Direction.FASTER)]
+
+
+def test_a_speedup_needs_stronger_evidence_than_a_slowdown_of_the_same_size():
+    # Given 42 nights cycling through 99, 100 and 101 (standard deviation about 0.8)
+    steady = [99.0, 100.0, 101.0] * 14
+    # When two nights then sit 2.35 below the level, or 2.35 above it
+    slower = change_points(nights_of(steady + [97.65, 97.65]))
+    faster = change_points(nights_of(steady + [102.35, 102.35]))
+    # Then the slowdown is confirmed and the speedup is not (yet)
+    assert [point.direction for point in slower] == [Direction.SLOWER]
+    assert faster == []
 
 
 def test_a_change_smaller_than_the_size_floor_is_ignored_even_when_clear():
@@ -82,6 +94,14 @@ def test_the_level_of_a_night_is_robust_to_a_slow_sample():
     # Then the drop is found and measured at about 8%
     found = change_points(nights)
     assert len(found) == 1 and abs(found[0].change + 0.08) < 0.02
+
+
+def test_a_nights_level_is_the_mean_of_its_samples_without_the_far_ones():
+    # Given a night of 19 samples around 100 and one sample slowed to half
+    around = [100.0 + offset / 10 for offset in range(-9, 10)]
+    night = Night(tuple(around) + (50.0,))
+    # Then its level is the mean of the 19 and ignores the slow one
+    assert level_of(night) == sum(around) / len(around)
 
 
 def test_every_tested_night_gets_a_p_value_and_only_a_confirming_one_a_step():
