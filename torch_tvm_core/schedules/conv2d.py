@@ -15,7 +15,7 @@ import numpy
 from tvm import relax, te, topi
 from tvm.ir import GenericConst, Op
 
-from torch_tvm_core.schedules import winograd
+from torch_tvm_core.schedules import depthwise, winograd
 from torch_tvm_core.schedules.constant_folding import static_shape
 
 CONV_BLOCK_NAME = "conv2d_blocked"
@@ -160,7 +160,19 @@ def make_conv2d_legalizer(lanes: int):
                 groups=int(attrs.groups),
                 primfunc_name_hint="conv2d_blocked",
             )
-        if attrs.groups == 1 and attrs.data_layout == attrs.out_layout == "NCHW" and attrs.kernel_layout == "OIHW":
+        nchw = attrs.data_layout == attrs.out_layout == "NCHW" and attrs.kernel_layout == "OIHW"
+        data_shape = static_shape(data.ty)
+        kernel_shape = static_shape(kernel.ty)
+        if (
+            nchw
+            and data_shape is not None
+            and kernel_shape is not None
+            and depthwise.applies(data_shape, kernel_shape, int(attrs.groups))
+        ):
+            return bb.call_te(
+                depthwise.depthwise_conv2d_nchw, data, kernel, **geometry, primfunc_name_hint="depthwise_conv2d"
+            )
+        if attrs.groups == 1 and nchw:
             oc_block = output_channel_block(int(kernel.ty.shape[0]), lanes)
             packed = _pack_oihw_constant(kernel, oc_block)
             if packed is None:

@@ -1,8 +1,8 @@
 """Default CPU schedule rules, applied to every kernel that no tuning record covers.
 
 Our kernel schedules come first, each with its fused epilogue: the direct blocked conv2d
-(conv_rule.py), the 3x3 convs that go by Winograd (winograd_rule.py), and matmuls with more
-than a few rows (matmul_rule.py). The loop-nest rule gives every other kernel (pooling, global
+(conv_rule.py), the 3x3 convs that go by Winograd (winograd_rule.py), matmuls with more
+than a few rows (matmul_rule.py) and depthwise convs (depthwise_rule.py). The loop-nest rule gives every other kernel (pooling, global
 mean, batch-1 dense, layout transforms, elementwise) parallel outer loops and a vectorized
 innermost loop.
 """
@@ -18,6 +18,7 @@ from tvm.target import Target
 
 from torch_tvm_core.schedules.conv_rule import default_choice, schedule_conv
 from torch_tvm_core.schedules.cpu import simd_lanes
+from torch_tvm_core.schedules.depthwise_rule import schedule_depthwise
 from torch_tvm_core.schedules.matmul_rule import schedule_matmul
 from torch_tvm_core.schedules.winograd_rule import schedule_winograd
 
@@ -40,11 +41,13 @@ class KernelRule(ScheduleRule):
 
 
 def kernel_rules() -> list[ScheduleRule]:
-    """The direct blocked conv, Winograd convs and tiled matmuls, each with its epilogue."""
+    """The direct blocked conv, Winograd convs, tiled matmuls and depthwise convs, each with
+    its epilogue."""
     return [
         KernelRule(lambda sch, target: schedule_conv(sch, target, default_choice)),
         KernelRule(schedule_winograd),
         KernelRule(schedule_matmul),
+        KernelRule(schedule_depthwise),
     ]
 
 
