@@ -21,6 +21,7 @@ from torch_tvm_core.schedules.cpu import simd_lanes
 from torch_tvm_core.schedules.matmul import make_matmul_legalizer
 from torch_tvm_core.schedules.layout import blocked_layout
 from torch_tvm_core.schedules.rules import LoopNest, kernel_rules
+from torch_tvm_core.schedules.vector_math import legalizers as vector_math_legalizers
 from torch_tvm_core.timing import StageTimes
 from torch_tvm_core.toolchain import Toolchain, default_target
 from torch_tvm_core.tuning_database import TuningDbOption
@@ -85,6 +86,7 @@ def lower_to_kernels(mod: tvm.IRModule, target: tvm.target.Target) -> tvm.IRModu
             {
                 "relax.nn.conv2d": make_conv2d_legalizer(simd_lanes(target)),
                 "relax.matmul": make_matmul_legalizer(simd_lanes(target)),
+                **vector_math_legalizers(),
             }
         ),
         relax.transform.AnnotateTIROpPattern(),

@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 
 from tvm import s_tir, tirx
+from tvm.s_tir.schedule import ScheduleError
 from tvm.target import Target
 
 from torch_tvm_core.schedules.conv2d import CONV_BLOCK_NAME
@@ -188,6 +189,7 @@ def fuse_epilogue(sch: s_tir.Schedule, producer: s_tir.SBlockRV, tile_loop: tirx
     if len(consumers) != 1:
         sch.cache_write(producer, 0, "global")
         consumers = sch.get_consumers(producer)
+    _inline_after(sch, consumers[0])
     # Only a straight chain can be inlined; whatever branches off stays a separate loop nest.
     chain = []
     while len(consumers) == 1:
@@ -201,3 +203,18 @@ def fuse_epilogue(sch: s_tir.Schedule, producer: s_tir.SBlockRV, tile_loop: tirx
     inner = sch.get_loops(last)[-1]
     if int(sch.get(inner).extent) <= 64:
         sch.vectorize(inner)
+
+
+def _inline_after(sch: s_tir.Schedule, first: s_tir.SBlockRV) -> None:
+    """Inline the elementwise blocks between `first` and the kernel's output, so that the
+    epilogue is a straight chain even where a value is read twice: SiLU's x * sigmoid(x)
+    otherwise left its sigmoid and product as loop nests over the whole output, run on one
+    thread without vectors."""
+    blocks = sch.get_child_blocks(sch.get_sblock("root"))
+    names = [sch.get(block).name_hint for block in blocks]
+    for block in blocks[names.index(sch.get(first).name_hint) + 1 :]:
+        if sch.get_consumers(block):
+            try:
+                sch.compute_inline(block)
+            except ScheduleError:
+                continue
