@@ -76,15 +76,18 @@ def _conv2d_nchw_through_blocks(
     strides: tuple[int, int],
     padding: tuple[int, int, int, int],
     dilation: tuple[int, int],
+    groups: int = 1,
 ) -> te.Tensor:
-    """NCHW in and out, blocked inside: for convs whose input channels fit no SIMD block."""
+    """NCHW in and out, blocked inside: for convs whose channels fit no SIMD block. The input
+    is one chunk of all its channels, or with groups one chunk per group."""
     batch, channels, height, width = (int(d) for d in data.shape)
+    chunk = channels // groups
     blocked = te.compute(
-        (batch, 1, height, width, channels),
-        lambda n, _, y, x, c: data[n, c, y, x],
+        (batch, groups, height, width, chunk),
+        lambda n, cc, y, x, c: data[n, cc * chunk + c, y, x],
         name="data_blocked",
     )
-    out = conv2d_blocked(blocked, packed_kernel, strides, padding, dilation)
+    out = conv2d_blocked(blocked, packed_kernel, strides, padding, dilation, groups)
     _, oc_chunks, out_h, out_w, oc_block = (int(d) for d in out.shape)
     return te.compute(
         (batch, oc_chunks * oc_block, out_h, out_w),
@@ -120,6 +123,14 @@ def _winograd(bb: relax.BlockBuilder, data: relax.Expr, kernel: GenericConst) ->
     return bb.call_te(
         winograd.conv2d_winograd, data, transformed, tile, primfunc_name_hint="conv2d_winograd"
     )
+
+
+def _groups_fit_vectors(kernel_shape: tuple[int, ...], groups: int, lanes: int) -> bool:
+    """A grouped conv left in NCHW (its channels are no multiple of the SIMD width, as RegNet's
+    104 and 440 in groups of 8) whose groups of input and of output channels each fit one
+    vector: it runs as the blocked conv with one chunk per group, not TVM's generic loop nest."""
+    out_channels, per_group = kernel_shape[:2]
+    return groups > 1 and per_group > 1 and per_group <= lanes and out_channels // groups <= lanes
 
 
 def output_channel_block(out_channels: int, lanes: int) -> int:
@@ -172,6 +183,17 @@ def make_conv2d_legalizer(lanes: int):
             return bb.call_te(
                 depthwise.depthwise_conv2d_nchw, data, kernel, **geometry, primfunc_name_hint="depthwise_conv2d"
             )
+        if nchw and kernel_shape is not None and _groups_fit_vectors(kernel_shape, int(attrs.groups), lanes):
+            packed = _pack_oihw_constant(kernel, kernel_shape[0] // int(attrs.groups))
+            if packed is not None:
+                return bb.call_te(
+                    _conv2d_nchw_through_blocks,
+                    data,
+                    packed,
+                    **geometry,
+                    groups=int(attrs.groups),
+                    primfunc_name_hint="conv2d_nchw_blocked",
+                )
         if attrs.groups == 1 and nchw:
             oc_block = output_channel_block(int(kernel.ty.shape[0]), lanes)
             packed = _pack_oihw_constant(kernel, oc_block)

@@ -67,3 +67,30 @@ def test_given_a_resnext_block_when_compiled_then_every_conv_is_blocked_and_matc
 
     assert convs and all("blocked" in name or "winograd" in name for name in convs)
     matches_eager(block, inputs)
+
+
+@pytest.mark.parametrize(
+    ("conv", "size"),
+    [
+        (nn.Conv2d(104, 104, 3, padding=1, groups=13), 9),
+        (nn.Conv2d(104, 104, 3, stride=2, padding=1, groups=13), 9),
+        (nn.Conv2d(44, 44, 3, padding=1, groups=11), 7),
+        (nn.Conv2d(36, 24, 1, groups=3), 5),
+    ],
+    ids=["104 in 13 groups", "strided", "groups of 4", "12 in, 8 out per group"],
+)
+def test_given_groups_whose_channels_fit_no_vector_block_when_compiled_then_they_run_blocked_and_match_eager(
+    matches_eager, conv, size
+):
+    # Given a grouped conv whose channel count is no multiple of the SIMD width (RegNet's 104, 440)
+    torch.manual_seed(0)
+    model = nn.Sequential(conv, nn.BatchNorm2d(conv.out_channels), nn.ReLU()).eval()
+    inputs = (torch.randn(1, conv.in_channels, size, size),)
+    target = pipeline.default_target(1)
+    module = lower.relax_module(capture.export_program(model, inputs))
+    with target, tvm.transform.PassContext(opt_level=3):
+        lowered = pipeline.lower_to_kernels(module, target)
+    # When it is lowered, then its conv is the blocked one (one chunk per group), not TVM's generic loop nest
+    convs = [g.name_hint for g, f in lowered.functions_items() if isinstance(f, tvm.tirx.PrimFunc) and "conv2d" in g.name_hint]
+    assert convs and all("blocked" in name for name in convs)
+    matches_eager(model, inputs)
