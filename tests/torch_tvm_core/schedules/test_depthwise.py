@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-import tvm
 from torch import nn
 
-from torch_tvm_core import capture, lower, pipeline
 from torch_tvm_core.schedules.depthwise import applies
 from torch_tvm_core.schedules.depthwise_rule import row_piece
-
-
-def kernel_names(model: nn.Module, inputs: tuple) -> list[str]:
-    target = pipeline.default_target(1)
-    module = lower.relax_module(capture.export_program(model.eval(), inputs))
-    with target, tvm.transform.PassContext(opt_level=3):
-        lowered = pipeline.lower_to_kernels(module, target)
-    return [gvar.name_hint for gvar, func in lowered.functions_items() if isinstance(func, tvm.tirx.PrimFunc)]
+from tests.support.kernels import kernel_names
 
 
 @pytest.mark.parametrize(

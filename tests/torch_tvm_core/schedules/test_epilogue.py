@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-import tvm
 from torch import nn
 
-from torch_tvm_core import capture, lower, pipeline
-
-
-def scheduled_conv_kernels(model: nn.Module, inputs: tuple) -> list[str]:
-    target = pipeline.default_target(2)
-    module = lower.relax_module(capture.export_program(model.eval(), inputs))
-    with target, tvm.transform.PassContext(opt_level=3):
-        module, _ = pipeline.schedule_kernels(pipeline.lower_to_kernels(module, target), target, None)
-    return [
-        func.script() for gvar, func in module.functions_items()
-        if isinstance(func, tvm.tirx.PrimFunc) and "conv2d" in gvar.name_hint
-    ]
+from tests.support.kernels import scheduled_kernels
 
 
 def top_level_loops(script: str) -> list[str]:
@@ -36,7 +24,7 @@ def test_given_a_conv_with_a_silu_epilogue_when_scheduled_then_every_loop_nest_r
     model = nn.Sequential(conv, nn.BatchNorm2d(conv.out_channels), nn.SiLU(), nn.Conv2d(conv.out_channels, 32, 1))
     inputs = (torch.randn(1, 32, 16, 16),)
     # When the kernels are scheduled
-    kernels = scheduled_conv_kernels(model, inputs)
+    kernels = [script for name, script in scheduled_kernels(model, inputs).items() if "conv2d" in name]
     # Then no epilogue is left as a loop nest of its own over the whole output
     assert kernels and all("T.parallel" in loop for script in kernels for loop in top_level_loops(script))
     matches_eager(model, inputs)

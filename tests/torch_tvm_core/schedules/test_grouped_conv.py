@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-import tvm
 from torch import nn
 
-from torch_tvm_core import capture, lower, pipeline
 from torch_tvm_core.schedules.grouped_conv import widened_weights, widens
+from tests.support.kernels import kernel_names
 
 
 @pytest.mark.parametrize(
@@ -57,13 +56,7 @@ def test_given_a_resnext_block_when_compiled_then_every_conv_is_blocked_and_matc
     torch.manual_seed(0)
     block = torchvision.models.resnext50_32x4d().layer1[0].eval()
     inputs = (torch.randn(1, 64, 12, 12),)
-    target = pipeline.default_target(1)
-    module = lower.relax_module(capture.export_program(block, inputs))
-    with target, tvm.transform.PassContext(opt_level=3):
-        lowered = pipeline.lower_to_kernels(module, target)
-
-    kernels = [g.name_hint for g, f in lowered.functions_items() if isinstance(f, tvm.tirx.PrimFunc)]
-    convs = [name for name in kernels if "conv2d" in name]
+    convs = [name for name in kernel_names(block, inputs) if "conv2d" in name]
 
     assert convs and all("blocked" in name or "winograd" in name for name in convs)
     matches_eager(block, inputs)
@@ -86,11 +79,7 @@ def test_given_groups_whose_channels_fit_no_vector_block_when_compiled_then_they
     torch.manual_seed(0)
     model = nn.Sequential(conv, nn.BatchNorm2d(conv.out_channels), nn.ReLU()).eval()
     inputs = (torch.randn(1, conv.in_channels, size, size),)
-    target = pipeline.default_target(1)
-    module = lower.relax_module(capture.export_program(model, inputs))
-    with target, tvm.transform.PassContext(opt_level=3):
-        lowered = pipeline.lower_to_kernels(module, target)
     # When it is lowered, then its conv is the blocked one (one chunk per group), not TVM's generic loop nest
-    convs = [g.name_hint for g, f in lowered.functions_items() if isinstance(f, tvm.tirx.PrimFunc) and "conv2d" in g.name_hint]
+    convs = [name for name in kernel_names(model, inputs) if "conv2d" in name]
     assert convs and all("blocked" in name for name in convs)
     matches_eager(model, inputs)

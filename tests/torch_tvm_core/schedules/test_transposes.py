@@ -5,22 +5,11 @@ from __future__ import annotations
 import re
 
 import torch
-import tvm
 from torch import nn
 
-from torch_tvm_core import capture, lower, pipeline
+from torch_tvm_core import pipeline
 from torch_tvm_core.schedules.cpu import simd_lanes
-
-
-def scheduled_layout_transforms(model: nn.Module, inputs: tuple) -> list[str]:
-    target = pipeline.default_target(2)
-    module = lower.relax_module(capture.export_program(model.eval(), inputs))
-    with target, tvm.transform.PassContext(opt_level=3):
-        module, _ = pipeline.schedule_kernels(pipeline.lower_to_kernels(module, target), target, None)
-    return [
-        func.script() for gvar, func in module.functions_items()
-        if isinstance(func, tvm.tirx.PrimFunc) and gvar.name_hint.startswith("te_layout_transform")
-    ]
+from tests.support.kernels import scheduled_kernels
 
 
 def vector_loop_feeds_last_store_index(script: str, lanes: int) -> bool:
@@ -39,7 +28,8 @@ def test_given_a_blocked_conv_when_scheduled_then_its_layout_transforms_store_wh
     torch.manual_seed(0)
     model, inputs = nn.Conv2d(32, 32, 1), (torch.randn(1, 32, 6, 32),)
     # When it is scheduled
-    transforms = scheduled_layout_transforms(model, inputs)
+    transforms = [script for name, script in scheduled_kernels(model, inputs).items()
+                  if name.startswith("te_layout_transform")]
     # Then both transforms (into and out of the blocked layout) vectorize along the axis their stores walk
     lanes = simd_lanes(pipeline.default_target(2))
     assert len(transforms) == 2

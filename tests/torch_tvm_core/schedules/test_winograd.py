@@ -6,19 +6,10 @@ import numpy
 import pytest
 import torch
 import torchvision
-import tvm
 from torch import nn
 
-from torch_tvm_core import capture, lower, pipeline
 from torch_tvm_core.schedules import winograd
-
-
-def kernel_names(model: nn.Module, inputs: tuple) -> list[str]:
-    target = pipeline.default_target(1)
-    module = lower.relax_module(capture.export_program(model.eval(), inputs))
-    with target, tvm.transform.PassContext(opt_level=3):
-        lowered = pipeline.lower_to_kernels(module, target)
-    return [gvar.name_hint for gvar, func in lowered.functions_items() if isinstance(func, tvm.tirx.PrimFunc)]
+from tests.support.kernels import kernel_names
 
 
 def goes_by_winograd(model: nn.Module, inputs: tuple) -> bool:

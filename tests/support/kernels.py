@@ -1,0 +1,33 @@
+"""The TIR kernels torch_tvm_core makes of a model: their names after lowering, their scripts
+after scheduling."""
+
+from __future__ import annotations
+
+import torch
+import tvm
+
+from torch_tvm_core import capture, lower, pipeline
+
+
+def lowered_kernels(model: torch.nn.Module, inputs: tuple, threads: int = 1) -> tvm.IRModule:
+    target = pipeline.default_target(threads)
+    module = lower.relax_module(capture.export_program(model.eval(), inputs))
+    with target, tvm.transform.PassContext(opt_level=3):
+        return pipeline.lower_to_kernels(module, target)
+
+
+def kernel_names(model: torch.nn.Module, inputs: tuple) -> list[str]:
+    lowered = lowered_kernels(model, inputs)
+    return [gvar.name_hint for gvar, func in lowered.functions_items() if isinstance(func, tvm.tirx.PrimFunc)]
+
+
+def scheduled_kernels(model: torch.nn.Module, inputs: tuple, threads: int = 2) -> dict[str, str]:
+    """Kernel name -> TVMScript of the kernel as the default rules scheduled it."""
+    target = pipeline.default_target(threads)
+    lowered = lowered_kernels(model, inputs, threads)
+    with target, tvm.transform.PassContext(opt_level=3):
+        scheduled, _ = pipeline.schedule_kernels(lowered, target, None)
+    return {
+        gvar.name_hint: func.script()
+        for gvar, func in scheduled.functions_items() if isinstance(func, tvm.tirx.PrimFunc)
+    }
