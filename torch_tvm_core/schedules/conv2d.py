@@ -125,6 +125,32 @@ def _winograd(bb: relax.BlockBuilder, data: relax.Expr, kernel: GenericConst) ->
     )
 
 
+def _legalize_nchw(
+    bb: relax.BlockBuilder, data: relax.Expr, kernel: relax.Expr, geometry: dict, groups: int, lanes: int
+) -> relax.Expr | None:
+    """An NCHW conv: the depthwise compute, or the blocked conv behind NCHW in and out (one
+    chunk of all input channels, or one per group); None where neither applies."""
+    data_shape, kernel_shape = static_shape(data.ty), static_shape(kernel.ty)
+    if data_shape is not None and kernel_shape is not None and depthwise.applies(data_shape, kernel_shape, groups):
+        return bb.call_te(
+            depthwise.depthwise_conv2d_nchw, data, kernel, **geometry, primfunc_name_hint="depthwise_conv2d"
+        )
+    if groups == 1:
+        oc_block = output_channel_block(int(kernel.ty.shape[0]), lanes)
+        packed = _pack_oihw_constant(kernel, oc_block)
+        if packed is None:
+            packed = bb.emit_te(_pack_oihw, kernel, oc_block, primfunc_name_hint="pack_kernel")
+    elif kernel_shape is not None and _groups_fit_vectors(kernel_shape, groups, lanes):
+        packed = _pack_oihw_constant(kernel, kernel_shape[0] // groups)
+    else:
+        packed = None
+    if packed is None:
+        return None
+    return bb.call_te(
+        _conv2d_nchw_through_blocks, data, packed, **geometry, groups=groups, primfunc_name_hint="conv2d_nchw_blocked"
+    )
+
+
 def _groups_fit_vectors(kernel_shape: tuple[int, ...], groups: int, lanes: int) -> bool:
     """A grouped conv left in NCHW (its channels are no multiple of the SIMD width, as RegNet's
     104 and 440 in groups of 8) whose groups of input and of output channels each fit one
@@ -171,41 +197,10 @@ def make_conv2d_legalizer(lanes: int):
                 groups=int(attrs.groups),
                 primfunc_name_hint="conv2d_blocked",
             )
-        nchw = attrs.data_layout == attrs.out_layout == "NCHW" and attrs.kernel_layout == "OIHW"
-        data_shape = static_shape(data.ty)
-        kernel_shape = static_shape(kernel.ty)
-        if (
-            nchw
-            and data_shape is not None
-            and kernel_shape is not None
-            and depthwise.applies(data_shape, kernel_shape, int(attrs.groups))
-        ):
-            return bb.call_te(
-                depthwise.depthwise_conv2d_nchw, data, kernel, **geometry, primfunc_name_hint="depthwise_conv2d"
-            )
-        if nchw and kernel_shape is not None and _groups_fit_vectors(kernel_shape, int(attrs.groups), lanes):
-            packed = _pack_oihw_constant(kernel, kernel_shape[0] // int(attrs.groups))
-            if packed is not None:
-                return bb.call_te(
-                    _conv2d_nchw_through_blocks,
-                    data,
-                    packed,
-                    **geometry,
-                    groups=int(attrs.groups),
-                    primfunc_name_hint="conv2d_nchw_blocked",
-                )
-        if attrs.groups == 1 and nchw:
-            oc_block = output_channel_block(int(kernel.ty.shape[0]), lanes)
-            packed = _pack_oihw_constant(kernel, oc_block)
-            if packed is None:
-                packed = bb.emit_te(_pack_oihw, kernel, oc_block, primfunc_name_hint="pack_kernel")
-            return bb.call_te(
-                _conv2d_nchw_through_blocks,
-                data,
-                packed,
-                **geometry,
-                primfunc_name_hint="conv2d_nchw_blocked",
-            )
+        if attrs.data_layout == attrs.out_layout == "NCHW" and attrs.kernel_layout == "OIHW":
+            lowered = _legalize_nchw(bb, data, kernel, geometry, int(attrs.groups), lanes)
+            if lowered is not None:
+                return lowered
         return _DEFAULT_LEGALIZE(bb, call)
 
     return legalize
