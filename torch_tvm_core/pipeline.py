@@ -84,7 +84,7 @@ def lower_to_kernels(mod: tvm.IRModule, target: tvm.target.Target) -> tvm.IRModu
         relax.transform.FoldConstant(),
         relax.transform.LegalizeOps(
             {
-                "relax.nn.conv2d": make_conv2d_legalizer(simd_lanes(target)),
+                "relax.nn.conv2d": make_conv2d_legalizer(target),
                 "relax.matmul": make_matmul_legalizer(simd_lanes(target)),
                 **vector_math_legalizers(),
             }

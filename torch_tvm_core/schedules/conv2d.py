@@ -14,9 +14,11 @@ import re
 import numpy
 from tvm import relax, te, topi
 from tvm.ir import GenericConst, Op
+from tvm.target import Target
 
 from torch_tvm_core.schedules import depthwise, winograd
 from torch_tvm_core.schedules.constant_folding import static_shape
+from torch_tvm_core.schedules.cpu import simd_lanes
 
 CONV_BLOCK_NAME = "conv2d_blocked"
 
@@ -116,12 +118,22 @@ def _pack_oihw_constant(kernel: relax.Expr, oc_block: int) -> relax.Expr | None:
     return relax.const(numpy.ascontiguousarray(blocks.transpose(0, 3, 4, 2, 1)[:, None]))
 
 
-def _winograd(bb: relax.BlockBuilder, data: relax.Expr, kernel: GenericConst) -> relax.Expr:
+def _winograd(
+    bb: relax.BlockBuilder, data: relax.Expr, kernel: GenericConst, target: Target
+) -> relax.Expr:
     _, _, height, width, _ = static_shape(data.ty)
     tile = winograd.output_tile(height, width)
-    transformed = relax.const(winograd.transform_kernel(kernel.value.numpy(), tile))
+    transformed = winograd.transform_kernel(kernel.value.numpy(), tile)
+    tiles = winograd.padded_tile_count(
+        winograd.tile_count(1, height, width), transformed.shape[2], target
+    )
     return bb.call_te(
-        winograd.conv2d_winograd, data, transformed, tile, primfunc_name_hint="conv2d_winograd"
+        winograd.conv2d_winograd,
+        data,
+        relax.const(transformed),
+        tile,
+        tiles,
+        primfunc_name_hint="conv2d_winograd",
     )
 
 
@@ -164,8 +176,9 @@ def output_channel_block(out_channels: int, lanes: int) -> int:
     return max(b for b in range(1, lanes + 1) if out_channels % b == 0)
 
 
-def make_conv2d_legalizer(lanes: int):
+def make_conv2d_legalizer(target: Target):
     """A LegalizeOps function for relax.nn.conv2d that emits the blocked computation."""
+    lanes = simd_lanes(target)
 
     def legalize(bb: relax.BlockBuilder, call: relax.Call) -> relax.Expr:
         attrs = call.attrs
@@ -188,7 +201,7 @@ def make_conv2d_legalizer(lanes: int):
                     data_shape, tuple(kernel.value.shape), **geometry, groups=int(attrs.groups)
                 )
             ):
-                return _winograd(bb, data, kernel)
+                return _winograd(bb, data, kernel, target)
             return bb.call_te(
                 conv2d_blocked,
                 data,

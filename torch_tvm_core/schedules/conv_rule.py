@@ -18,7 +18,7 @@ from tvm.s_tir.schedule import ScheduleError
 from tvm.target import Target
 
 from torch_tvm_core.schedules.conv2d import CONV_BLOCK_NAME
-from torch_tvm_core.schedules.cpu import simd_lanes, vector_registers
+from torch_tvm_core.schedules.cpu import accumulator_budget, simd_lanes
 
 ChooseValue = Callable[[s_tir.Schedule, list[int]], object]
 
@@ -33,19 +33,6 @@ def find_conv_block(sch: s_tir.Schedule) -> s_tir.SBlockRV | None:
         if sch.get(block).name_hint.startswith(CONV_BLOCK_NAME):
             return block
     return None
-
-
-MAX_ACCUMULATORS = 14
-
-
-def accumulator_budget(oc_tile_vectors: int, target: Target) -> int:
-    """Vectors free for accumulators beside the weight vectors, one broadcast input and one
-    spare register (with none spare, LLVM spills the tile: measured on AVX2).
-
-    Capped at 14: on AVX-512, 28-accumulator tiles ran 1.3-2.6x slower than 14-accumulator
-    ones on every ResNet-18 conv although they fit the 32 registers.
-    """
-    return min(vector_registers(target) - 2 - oc_tile_vectors, MAX_ACCUMULATORS)
 
 
 def chunk_tiles(oc_chunks: int, oc_block: int, target: Target) -> list[int]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 from tvm import s_tir, tirx
 from tvm.target import Target
 
-from torch_tvm_core.schedules.conv_rule import accumulator_budget, fuse_epilogue
-from torch_tvm_core.schedules.cpu import simd_lanes
+from torch_tvm_core.schedules.conv_rule import fuse_epilogue
+from torch_tvm_core.schedules.cpu import accumulator_budget, simd_lanes
 
 MATMUL_BLOCK_NAME = "matmul"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from tvm import s_tir
 from tvm.target import Target
 
-from torch_tvm_core.schedules.conv_rule import accumulator_budget, fuse_epilogue
+from torch_tvm_core.schedules.conv_rule import fuse_epilogue
 from torch_tvm_core.schedules.cpu import simd_lanes
 from torch_tvm_core.schedules.winograd import (
     INPUT_BLOCK,
@@ -20,6 +20,7 @@ from torch_tvm_core.schedules.winograd import (
     OUTPUT_BLOCK,
     OUTPUT_ROWS_BLOCK,
     PRODUCT_BLOCK,
+    product_tile,
 )
 
 STAGES = (INPUT_ROWS_BLOCK, INPUT_BLOCK, PRODUCT_BLOCK, OUTPUT_ROWS_BLOCK, OUTPUT_BLOCK)
@@ -34,15 +35,6 @@ def find_winograd_blocks(sch: s_tir.Schedule) -> dict[str, s_tir.SBlockRV] | Non
         if stage is not None:
             blocks[stage] = block
     return blocks if len(blocks) == len(STAGES) else None
-
-
-def product_tile(tiles: int, oc_chunks: int, target: Target) -> tuple[int, int]:
-    """(tiles, output-channel chunks) per register tile: two chunks where they divide, and
-    the most tiles that divide the tile count and fit the accumulators."""
-    chunks = 2 if oc_chunks % 2 == 0 else 1
-    budget = accumulator_budget(chunks, target) // chunks
-    rows = max(r for r in range(1, budget + 1) if tiles % r == 0)
-    return rows, chunks
 
 
 def schedule_winograd(sch: s_tir.Schedule, target: Target) -> bool:

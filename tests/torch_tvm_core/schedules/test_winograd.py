@@ -6,6 +6,7 @@ import numpy
 import pytest
 import torch
 import torchvision
+import tvm
 from torch import nn
 
 from torch_tvm_core.schedules import winograd
@@ -31,6 +32,46 @@ def test_given_a_transformed_kernel_when_one_tile_is_computed_in_numpy_then_it_i
         [[(image[i:i + 3, j:j + 3] * weights).sum() for j in range(tile)] for i in range(tile)]
     )
     numpy.testing.assert_allclose(result, expected, atol=1e-9)
+
+
+# Code for AVX2 runs on every machine the project runs on; its 16 registers fit 5 tiles of 2
+# output-channel vectors, which do not divide ResNet's 49 tiles.
+AVX2 = {"kind": "llvm", "mcpu": "znver3", "num-cores": 2}
+AVX512 = {"kind": "llvm", "mcpu": "znver5", "num-cores": 2}
+
+
+def test_given_49_tiles_on_avx2_when_the_products_are_tiled_then_50_rows_go_5_to_a_register_tile():
+    target = tvm.target.Target(AVX2)
+
+    padded = winograd.padded_tile_count(49, 16, target)
+
+    assert (padded, winograd.product_tile(padded, 16, target)) == (50, (5, 2))
+
+
+def test_given_49_tiles_on_avx512_when_the_products_are_tiled_then_none_are_added_for_7_row_tiles():
+    target = tvm.target.Target(AVX512)
+
+    padded = winograd.padded_tile_count(49, 16, target)
+
+    assert (padded, winograd.product_tile(padded, 16, target)) == (49, (7, 2))
+
+
+@pytest.mark.parametrize("target", [AVX2, AVX512], ids=["avx2", "avx512"])
+def test_given_any_tile_count_when_padded_then_at_most_3_percent_is_added_for_no_narrower_a_register_tile(target):
+    target = tvm.target.Target(target)
+    for tiles in range(1, 400):
+        padded = winograd.padded_tile_count(tiles, 16, target)
+
+        assert tiles <= padded <= tiles * (1 + winograd.MAX_PADDED_TILES)
+        assert winograd.product_tile(padded, 16, target)[0] >= winograd.product_tile(tiles, 16, target)[0]
+
+
+@pytest.mark.parametrize(("batch", "size"), [(1, 13), (1, 28), (2, 14)])
+def test_given_a_map_whose_tiles_are_padded_when_compiled_for_avx2_then_it_matches_eager(matches_eager, batch, size):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(32, 32, 3, padding=1), nn.ReLU())
+
+    matches_eager(model, (torch.randn(batch, 32, size, size),), target=AVX2)
 
 
 def test_given_a_7x7_map_when_the_tiles_are_counted_then_batch_1_has_too_few_and_batch_2_enough():
