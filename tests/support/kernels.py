@@ -9,15 +9,18 @@ import tvm
 from torch_tvm_core import capture, lower, pipeline
 
 
-def lowered_kernels(model: torch.nn.Module, inputs: tuple, threads: int = 1) -> tvm.IRModule:
-    target = pipeline.default_target(threads)
+def lowered_kernels(
+    model: torch.nn.Module, inputs: tuple, threads: int = 1, target: dict | None = None
+) -> tvm.IRModule:
+    """target: a TVM target dict; None for this CPU with `threads`."""
+    target = tvm.target.Target(target) if target else pipeline.default_target(threads)
     module = lower.relax_module(capture.export_program(model.eval(), inputs))
     with target, tvm.transform.PassContext(opt_level=3):
         return pipeline.lower_to_kernels(module, target)
 
 
-def kernel_names(model: torch.nn.Module, inputs: tuple) -> list[str]:
-    lowered = lowered_kernels(model, inputs)
+def kernel_names(model: torch.nn.Module, inputs: tuple, target: dict | None = None) -> list[str]:
+    lowered = lowered_kernels(model, inputs, target=target)
     return [gvar.name_hint for gvar, func in lowered.functions_items() if isinstance(func, tvm.tirx.PrimFunc)]
 
 

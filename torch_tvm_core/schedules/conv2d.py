@@ -16,7 +16,7 @@ from tvm import relax, te, topi
 from tvm.ir import GenericConst, Op
 from tvm.target import Target
 
-from torch_tvm_core.schedules import depthwise, winograd
+from torch_tvm_core.schedules import depthwise, pointwise, winograd
 from torch_tvm_core.schedules.constant_folding import static_shape
 from torch_tvm_core.schedules.cpu import simd_lanes
 
@@ -137,6 +137,17 @@ def _winograd(
     )
 
 
+def _pointwise(
+    bb: relax.BlockBuilder, data: relax.Expr, kernel: relax.Expr, strides: list[int], target: Target
+) -> relax.Expr:
+    _, _, height, width, _ = static_shape(data.ty)
+    out_height, out_width = pointwise.output_size(height, width, strides)
+    pixels = pointwise.padded_pixels(out_height * out_width, int(kernel.ty.shape[0]), target)
+    return bb.call_te(
+        pointwise.conv2d_pointwise, data, kernel, strides, pixels, primfunc_name_hint="conv2d_pointwise"
+    )
+
+
 def _legalize_nchw(
     bb: relax.BlockBuilder, data: relax.Expr, kernel: relax.Expr, geometry: dict, groups: int, lanes: int
 ) -> relax.Expr | None:
@@ -202,6 +213,13 @@ def make_conv2d_legalizer(target: Target):
                 )
             ):
                 return _winograd(bb, data, kernel, target)
+            kernel_shape = static_shape(kernel.ty)
+            if (
+                data_shape is not None
+                and kernel_shape is not None
+                and pointwise.applies(data_shape, kernel_shape, **geometry, groups=int(attrs.groups), target=target)
+            ):
+                return _pointwise(bb, data, kernel, geometry["strides"], target)
             return bb.call_te(
                 conv2d_blocked,
                 data,

@@ -18,7 +18,8 @@ from tvm.s_tir.schedule import ScheduleError
 from tvm.target import Target
 
 from torch_tvm_core.schedules.conv2d import CONV_BLOCK_NAME
-from torch_tvm_core.schedules.cpu import accumulator_budget, simd_lanes
+from torch_tvm_core.schedules.cpu import simd_lanes
+from torch_tvm_core.schedules.register_tiles import chunk_tiles, default_tile, tile_rows, tile_widths
 
 ChooseValue = Callable[[s_tir.Schedule, list[int]], object]
 
@@ -33,49 +34,6 @@ def find_conv_block(sch: s_tir.Schedule) -> s_tir.SBlockRV | None:
         if sch.get(block).name_hint.startswith(CONV_BLOCK_NAME):
             return block
     return None
-
-
-def chunk_tiles(oc_chunks: int, oc_block: int, target: Target) -> list[int]:
-    """How many output-channel chunks share one pass over the input."""
-    vectors = max(1, oc_block // simd_lanes(target))
-    return [
-        c for c in (1, 2, 4)
-        if oc_chunks % c == 0 and accumulator_budget(c * vectors, target) >= c * vectors
-    ]
-
-
-def tile_widths(out_width: int, tile_vectors: int, target: Target) -> list[int]:
-    """Output-column tile widths that divide the row, widest first."""
-    budget = accumulator_budget(tile_vectors, target)
-    widths = [
-        w for w in range(out_width, 0, -1) if out_width % w == 0 and w * tile_vectors <= budget
-    ]
-    return widths[:4] or [1]
-
-
-def tile_rows(out_height: int, tile_vectors: int, width: int, target: Target) -> list[int]:
-    """Output rows per register tile that fit the registers left by the columns."""
-    budget = accumulator_budget(tile_vectors, target)
-    return [r for r in (1, 2, 3, 4, 7) if out_height % r == 0 and r * width * tile_vectors <= budget]
-
-
-def default_tile(
-    oc_chunks: int, oc_block: int, out_height: int, out_width: int, target: Target
-) -> tuple[int, int, int]:
-    """The untuned register tile (chunks, columns, rows): the most accumulators, then two SIMD
-    vectors of output channels, then the widest rows.
-
-    Measured per ResNet conv against the single-vector tiles: 2 vectors x 7 columns is 7-35%
-    faster on AVX-512 and 2 x 4 (2 x 2 x 2 rows on 14-wide maps) 5-12% faster on AVX2.
-    """
-    vectors = max(1, oc_block // simd_lanes(target))
-    tiles = [
-        (c, w, r)
-        for c in chunk_tiles(oc_chunks, oc_block, target)
-        for w in tile_widths(out_width, c * vectors, target)
-        for r in tile_rows(out_height, c * vectors, w, target)
-    ]
-    return max(tiles, key=lambda t: (t[0] * vectors * t[1] * t[2], t[0] * vectors == 2, t[1]))
 
 
 MAX_UNROLLED_CHANNELS = 8
@@ -131,7 +89,7 @@ def schedule_conv(sch: s_tir.Schedule, target: Target, choose: ChooseValue) -> b
     # Threads take contiguous ranges of the parallel loop: with rows outermost each reads its
     # own part of the input (and every weight), with channel chunks outermost its own weights
     # (and all the input). Whichever of the two is larger is better split.
-    outer = (y_outer, occ_outer) if _input_outweighs_weights(sch, conv) else (occ_outer, y_outer)
+    outer = (y_outer, occ_outer) if input_outweighs_weights(sch, conv) else (occ_outer, y_outer)
     sch.reorder(n, *outer, x_outer, icc, ry, rx, icb, occ_inner, y_inner, x_inner, ocb)
     sch.parallel(sch.fuse(n, *outer))
     if unrolled >= int(sch.get(icb).extent):
@@ -148,7 +106,7 @@ def schedule_conv(sch: s_tir.Schedule, target: Target, choose: ChooseValue) -> b
     return True
 
 
-def _input_outweighs_weights(sch: s_tir.Schedule, conv: s_tir.SBlockRV) -> bool:
+def input_outweighs_weights(sch: s_tir.Schedule, conv: s_tir.SBlockRV) -> bool:
     data, kernel = (region.source for region in sch.get(conv).reads[:2])
     return math.prod(int(d) for d in data.shape) > math.prod(int(d) for d in kernel.shape)
 
@@ -172,10 +130,22 @@ def _reads_only_constants(sch: s_tir.Schedule, block: s_tir.SBlockRV) -> bool:
 def fuse_epilogue(sch: s_tir.Schedule, producer: s_tir.SBlockRV, tile_loop: tirx.For) -> None:
     """Collapse the elementwise consumers of `producer` into one block computed per register
     tile (under `tile_loop`)."""
-    consumers = sch.get_consumers(producer)
-    if len(consumers) != 1:
+    if len(sch.get_consumers(producer)) != 1:
         sch.cache_write(producer, 0, "global")
-        consumers = sch.get_consumers(producer)
+    last = collapse_epilogue(sch, producer)
+    # Unit loops are kept so the number of loops, and so the trace, is the same for every tile.
+    sch.reverse_compute_at(last, tile_loop, preserve_unit_loops=True)
+    inner = sch.get_loops(last)[-1]
+    if int(sch.get(inner).extent) <= 64:
+        sch.vectorize(inner)
+
+
+def collapse_epilogue(sch: s_tir.Schedule, producer: s_tir.SBlockRV) -> s_tir.SBlockRV:
+    """Inline the straight chain of elementwise consumers after `producer` into its last
+    block, and return that block (`producer` itself where nothing follows it)."""
+    consumers = sch.get_consumers(producer)
+    if not consumers:
+        return producer
     _inline_after(sch, consumers[0])
     # Only a straight chain can be inlined; whatever branches off stays a separate loop nest.
     chain = []
@@ -184,12 +154,7 @@ def fuse_epilogue(sch: s_tir.Schedule, producer: s_tir.SBlockRV, tile_loop: tirx
         consumers = sch.get_consumers(consumers[0])
     for block in chain[:-1]:
         sch.compute_inline(block)
-    last = chain[-1]
-    # Unit loops are kept so the number of loops, and so the trace, is the same for every tile.
-    sch.reverse_compute_at(last, tile_loop, preserve_unit_loops=True)
-    inner = sch.get_loops(last)[-1]
-    if int(sch.get(inner).extent) <= 64:
-        sch.vectorize(inner)
+    return chain[-1]
 
 
 def _inline_after(sch: s_tir.Schedule, first: s_tir.SBlockRV) -> None:

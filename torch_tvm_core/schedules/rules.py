@@ -22,6 +22,7 @@ from torch_tvm_core.schedules.conv_rule import default_choice, schedule_conv
 from torch_tvm_core.schedules.cpu import simd_lanes
 from torch_tvm_core.schedules.depthwise_rule import schedule_depthwise
 from torch_tvm_core.schedules.matmul_rule import schedule_matmul
+from torch_tvm_core.schedules.pointwise_rule import schedule_pointwise
 from torch_tvm_core.schedules.winograd_rule import schedule_winograd
 
 _MAX_VECTOR_EXTENT = 64
@@ -50,6 +51,7 @@ def kernel_rules() -> list[ScheduleRule]:
     return [
         KernelRule(lambda sch, target: schedule_conv(sch, target, default_choice)),
         KernelRule(schedule_winograd),
+        KernelRule(schedule_pointwise),
         KernelRule(schedule_matmul),
         KernelRule(schedule_depthwise),
     ]
@@ -129,6 +131,8 @@ def _reads_with_stride(stmt: tirx.SBlock, axis: int) -> bool:
     spatial = [iv.var for iv in stmt.iter_vars if iv.iter_type == tirx.IterVar.DataPar]
     var = spatial[axis]
     for read in stmt.reads:
+        if not read.region:
+            continue
         coefficients = detect_linear_equation(read.region[-1].min, [var])
         if coefficients and isinstance(coefficients[0], tirx.IntImm) and abs(int(coefficients[0])) > 1:
             return True

@@ -68,9 +68,9 @@ def test_given_a_resnext_block_when_compiled_then_every_conv_is_blocked_and_matc
         (nn.Conv2d(104, 104, 3, padding=1, groups=13), 9),
         (nn.Conv2d(104, 104, 3, stride=2, padding=1, groups=13), 9),
         (nn.Conv2d(44, 44, 3, padding=1, groups=11), 7),
-        (nn.Conv2d(36, 24, 1, groups=3), 5),
+        (nn.Conv2d(18, 24, 1, groups=3), 5),
     ],
-    ids=["104 in 13 groups", "strided", "groups of 4", "12 in, 8 out per group"],
+    ids=["104 in 13 groups", "strided", "groups of 4", "6 in, 8 out per group"],
 )
 def test_given_groups_whose_channels_fit_no_vector_block_when_compiled_then_they_run_blocked_and_match_eager(
     matches_eager, conv, size

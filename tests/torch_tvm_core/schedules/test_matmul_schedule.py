@@ -11,6 +11,7 @@ from torch import nn
 from tvm import s_tir
 
 from torch_tvm_core import capture, lower, pipeline
+from torch_tvm_core.schedules.cpu import simd_lanes
 from torch_tvm_core.schedules.matmul import pack_panels, panel_width
 from torch_tvm_core.schedules.matmul_rule import schedule_matmul
 
@@ -85,4 +86,6 @@ def test_given_a_dense_layer_over_several_rows_when_lowered_then_its_weights_are
 
     kernels = [f.script() for f in lowered.functions.values() if isinstance(f, tvm.tirx.PrimFunc)]
 
-    assert any("T.Buffer((T.int64(2), T.int64(96), T.int64(32))" in kernel for kernel in kernels)
+    panel = panel_width(64, simd_lanes(target))
+    packed = f"T.Buffer((T.int64({64 // panel}), T.int64(96), T.int64({panel}))"
+    assert any(packed in kernel for kernel in kernels)

@@ -7,7 +7,7 @@ import tvm
 from hypothesis import given
 from hypothesis import strategies as st
 
-from torch_tvm_core.schedules.conv_rule import default_tile
+from torch_tvm_core.schedules.register_tiles import default_tile
 from torch_tvm_core.schedules.cpu import MAX_ACCUMULATORS
 from torch_tvm_core.schedules.cpu import simd_lanes, vector_registers
 
