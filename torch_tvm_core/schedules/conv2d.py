@@ -19,6 +19,7 @@ from tvm.target import Target
 from torch_tvm_core.schedules import depthwise, pointwise, winograd
 from torch_tvm_core.schedules.constant_folding import static_shape
 from torch_tvm_core.schedules.cpu import simd_lanes
+from torch_tvm_core.schedules.register_tiles import padded_rows
 
 CONV_BLOCK_NAME = "conv2d_blocked"
 
@@ -124,7 +125,7 @@ def _winograd(
     _, _, height, width, _ = static_shape(data.ty)
     tile = winograd.output_tile(height, width)
     transformed = winograd.transform_kernel(kernel.value.numpy(), tile)
-    tiles = winograd.padded_tile_count(
+    tiles = padded_rows(
         winograd.tile_count(1, height, width), transformed.shape[2], target
     )
     return bb.call_te(
@@ -142,7 +143,7 @@ def _pointwise(
 ) -> relax.Expr:
     _, _, height, width, _ = static_shape(data.ty)
     out_height, out_width = pointwise.output_size(height, width, strides)
-    pixels = pointwise.padded_pixels(out_height * out_width, int(kernel.ty.shape[0]), target)
+    pixels = padded_rows(out_height * out_width, int(kernel.ty.shape[0]), target)
     return bb.call_te(
         pointwise.conv2d_pointwise, data, kernel, strides, pixels, primfunc_name_hint="conv2d_pointwise"
     )

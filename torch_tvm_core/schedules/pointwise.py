@@ -6,7 +6,7 @@ output's width and height. With AVX2's 16 registers the widest tile of two vecto
 channels is 6 pixels, and no tile of 2-6 columns divides a 7-wide map: ResNet's 7x7 1x1 convs
 ran one vector of channels by 7 columns, 8 loads per 7 FMAs. An unpadded 1x1 conv is a
 matrix product over the output's pixels (each reads one input pixel), so the pixels can be
-tiled as one axis in row-major order, rounded up by at most MAX_PADDED_PIXELS to a multiple of the tile; the
+tiled as one axis in row-major order, rounded up to a multiple of the tile (register_tiles.padded_rows); the
 extra rows repeat the last pixel and no output reads them.
 """
 
@@ -15,36 +15,11 @@ from __future__ import annotations
 from tvm import te, tirx
 from tvm.target import Target
 
-from torch_tvm_core.schedules.cpu import accumulator_budget, simd_lanes
-from torch_tvm_core.schedules.register_tiles import default_tile, loads_per_fma
+from torch_tvm_core.schedules.cpu import simd_lanes
+from torch_tvm_core.schedules.register_tiles import default_tile, loads_per_fma, padded_rows, product_tile
 
 PRODUCT_BLOCK = "conv2d_pointwise"
 OUTPUT_BLOCK = "pointwise_output"
-MAX_PADDED_PIXELS = 0.03
-
-
-def product_tile(pixels: int, oc_chunks: int, target: Target) -> tuple[int, int]:
-    """(pixels, output-channel chunks) per register tile: two chunks where they divide, and
-    the most pixels that divide `pixels` and fit the accumulators."""
-    chunks, budget = _budget(oc_chunks, target)
-    return max(r for r in range(1, budget + 1) if pixels % r == 0), chunks
-
-
-def padded_pixels(pixels: int, oc_chunks: int, target: Target) -> int:
-    """The pixel count rounded up, by at most MAX_PADDED_PIXELS, for the widest tile."""
-    _, budget = _budget(oc_chunks, target)
-    rounded = [-(-pixels // r) * r for r in range(1, budget + 1)]
-    return max(
-        (count for count in rounded if count - pixels <= MAX_PADDED_PIXELS * pixels),
-        key=lambda count: (product_tile(count, oc_chunks, target)[0], -count),
-    )
-
-
-def _budget(oc_chunks: int, target: Target) -> tuple[int, int]:
-    chunks = 2 if oc_chunks % 2 == 0 else 1
-    return chunks, accumulator_budget(chunks, target) // chunks
-
-
 def applies(
     data_shape: tuple[int, ...],
     kernel_shape: tuple[int, ...],
@@ -67,7 +42,7 @@ def applies(
     height, width = output_size(height, width, strides)
     if oc_block != simd_lanes(target):
         return False
-    rows, chunks = product_tile(padded_pixels(height * width, oc_chunks, target), oc_chunks, target)
+    rows, chunks = product_tile(padded_rows(height * width, oc_chunks, target), oc_chunks, target)
     direct_chunks, columns, direct_rows = default_tile(oc_chunks, oc_block, height, width, target)
     return loads_per_fma(direct_chunks, columns * direct_rows) >= 1 > loads_per_fma(chunks, rows)
 

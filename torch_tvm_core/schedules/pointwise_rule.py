@@ -13,7 +13,8 @@ from tvm.target import Target
 
 from torch_tvm_core.schedules.conv_rule import MAX_UNROLLED_CHANNELS, collapse_epilogue, input_outweighs_weights
 from torch_tvm_core.schedules.depthwise_rule import find_block
-from torch_tvm_core.schedules.pointwise import OUTPUT_BLOCK, PRODUCT_BLOCK, product_tile
+from torch_tvm_core.schedules.pointwise import OUTPUT_BLOCK, PRODUCT_BLOCK
+from torch_tvm_core.schedules.register_tiles import product_tile
 
 
 def schedule_pointwise(sch: s_tir.Schedule, target: Target) -> bool:

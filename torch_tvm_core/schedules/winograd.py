@@ -26,10 +26,8 @@ import functools
 
 import numpy as np
 from tvm import te, tirx, topi
-from tvm.target import Target
 from tvm.topi.nn.winograd_util import _cook_toom_convolution, _interpolation_points
 
-from torch_tvm_core.schedules.cpu import accumulator_budget
 
 INPUT_ROWS_BLOCK = "winograd_input_rows"
 INPUT_BLOCK = "winograd_input"
@@ -56,39 +54,6 @@ def output_tile(out_height: int, out_width: int) -> int:
 def tile_count(batch: int, out_height: int, out_width: int) -> int:
     tile = output_tile(out_height, out_width)
     return batch * -(-out_height // tile) * -(-out_width // tile)
-
-
-# Matrix-product rows (tiles) added to round the tile count up to a multiple of the register
-# tile, at most this fraction of the real ones. ResNet's 28x28 and 14x14 maps have 49 tiles,
-# which no AVX2 tile of 2 to 6 rows divides: one row per tile (2 accumulators) made those
-# convs 2.0-2.5x slower than 5 rows over 50 tiles (Zen 3, one thread, alternating rounds).
-# Rounded up by more (6 rows over 54 tiles) they ran 4-15% slower than 5 over 50.
-MAX_PADDED_TILES = 0.03
-
-
-def product_tile(tiles: int, oc_chunks: int, target: Target) -> tuple[int, int]:
-    """(tiles, output-channel chunks) per register tile: two chunks where they divide, and
-    the most tiles that divide the tile count and fit the accumulators."""
-    chunks, budget = _product_budget(oc_chunks, target)
-    rows = max(r for r in range(1, budget + 1) if tiles % r == 0)
-    return rows, chunks
-
-
-def padded_tile_count(tiles: int, oc_chunks: int, target: Target) -> int:
-    """The tile count rounded up for the widest register tile it then divides, adding at most
-    MAX_PADDED_TILES of work; the products' schedule (product_tile) then takes that tile."""
-    _, budget = _product_budget(oc_chunks, target)
-    rounded = [-(-tiles // r) * r for r in range(1, budget + 1)]
-    return max(
-        (count for count in rounded if count - tiles <= MAX_PADDED_TILES * tiles),
-        key=lambda count: (product_tile(count, oc_chunks, target)[0], -count),
-    )
-
-
-def _product_budget(oc_chunks: int, target: Target) -> tuple[int, int]:
-    """(output-channel chunks per register tile, tiles the accumulators then fit)."""
-    chunks = 2 if oc_chunks % 2 == 0 else 1
-    return chunks, accumulator_budget(chunks, target) // chunks
 
 
 def applies(

@@ -20,8 +20,8 @@ from torch_tvm_core.schedules.winograd import (
     OUTPUT_BLOCK,
     OUTPUT_ROWS_BLOCK,
     PRODUCT_BLOCK,
-    product_tile,
 )
+from torch_tvm_core.schedules.register_tiles import product_tile
 
 STAGES = (INPUT_ROWS_BLOCK, INPUT_BLOCK, PRODUCT_BLOCK, OUTPUT_ROWS_BLOCK, OUTPUT_BLOCK)
 

@@ -8,7 +8,7 @@ import tvm
 from torch import nn
 from torchvision.models.resnet import Bottleneck
 
-from torch_tvm_core.schedules import pointwise
+from torch_tvm_core.schedules.register_tiles import padded_rows, product_tile
 from tests.support.kernels import kernel_names
 
 # Code for AVX2 runs on every machine the project runs on.
@@ -30,9 +30,9 @@ def goes_over_pixels(model: nn.Module, inputs: tuple, target: dict) -> bool:
 def test_given_49_pixels_on_avx2_when_tiled_then_50_rows_go_5_to_a_register_tile_of_2_vectors():
     target = tvm.target.Target(AVX2)
 
-    pixels = pointwise.padded_pixels(49, 16, target)
+    pixels = padded_rows(49, 16, target)
 
-    assert (pixels, pointwise.product_tile(pixels, 16, target)) == (50, (5, 2))
+    assert (pixels, product_tile(pixels, 16, target)) == (50, (5, 2))
 
 
 def test_given_a_1x1_conv_on_a_7x7_map_when_lowered_for_avx2_then_it_goes_over_its_pixels():

@@ -10,6 +10,7 @@ import tvm
 from torch import nn
 
 from torch_tvm_core.schedules import winograd
+from torch_tvm_core.schedules.register_tiles import MAX_PADDED_ROWS, padded_rows, product_tile
 from tests.support.kernels import kernel_names
 
 
@@ -43,27 +44,27 @@ AVX512 = {"kind": "llvm", "mcpu": "znver5", "num-cores": 2}
 def test_given_49_tiles_on_avx2_when_the_products_are_tiled_then_50_rows_go_5_to_a_register_tile():
     target = tvm.target.Target(AVX2)
 
-    padded = winograd.padded_tile_count(49, 16, target)
+    padded = padded_rows(49, 16, target)
 
-    assert (padded, winograd.product_tile(padded, 16, target)) == (50, (5, 2))
+    assert (padded, product_tile(padded, 16, target)) == (50, (5, 2))
 
 
 def test_given_49_tiles_on_avx512_when_the_products_are_tiled_then_none_are_added_for_7_row_tiles():
     target = tvm.target.Target(AVX512)
 
-    padded = winograd.padded_tile_count(49, 16, target)
+    padded = padded_rows(49, 16, target)
 
-    assert (padded, winograd.product_tile(padded, 16, target)) == (49, (7, 2))
+    assert (padded, product_tile(padded, 16, target)) == (49, (7, 2))
 
 
 @pytest.mark.parametrize("target", [AVX2, AVX512], ids=["avx2", "avx512"])
 def test_given_any_tile_count_when_padded_then_at_most_3_percent_is_added_for_no_narrower_a_register_tile(target):
     target = tvm.target.Target(target)
     for tiles in range(1, 400):
-        padded = winograd.padded_tile_count(tiles, 16, target)
+        padded = padded_rows(tiles, 16, target)
 
-        assert tiles <= padded <= tiles * (1 + winograd.MAX_PADDED_TILES)
-        assert winograd.product_tile(padded, 16, target)[0] >= winograd.product_tile(tiles, 16, target)[0]
+        assert tiles <= padded <= tiles * (1 + MAX_PADDED_ROWS)
+        assert product_tile(padded, 16, target)[0] >= product_tile(tiles, 16, target)[0]
 
 
 @pytest.mark.parametrize(("batch", "size"), [(1, 13), (1, 28), (2, 14)])
