@@ -20,6 +20,8 @@ from torch_tvm_core.schedules.register_tiles import default_tile, loads_per_fma,
 
 PRODUCT_BLOCK = "conv2d_pointwise"
 OUTPUT_BLOCK = "pointwise_output"
+
+
 def applies(
     data_shape: tuple[int, ...],
     kernel_shape: tuple[int, ...],
@@ -35,8 +37,9 @@ def applies(
     Only there: on AVX2 the 7x7 maps' convs ran 1.23-1.34x faster over their pixels, while
     14x14 to 56x56 maps, whose direct tiles already take two vectors, gained 0-6%
     (Zen 3, one thread, alternating rounds) and would leave the tuner's space."""
-    batch, _, height, width, _ = data_shape
+    _, _, height, width, _ = data_shape
     oc_chunks, _, kernel_h, kernel_w, _, oc_block = kernel_shape
+    # A 1x1 kernel reads one pixel whatever its dilation.
     if (kernel_h, kernel_w) != (1, 1) or any(padding) or groups != 1:
         return False
     height, width = output_size(height, width, strides)
