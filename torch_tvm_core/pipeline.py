@@ -18,6 +18,7 @@ from tvm.s_tir import dlight
 from torch_tvm_core.schedules.constant_folding import fold_constants_in_numpy
 from torch_tvm_core.schedules.conv2d import make_conv2d_legalizer
 from torch_tvm_core.schedules.cpu import simd_lanes
+from torch_tvm_core.schedules.gathers import TIR_PIPELINE
 from torch_tvm_core.schedules.matmul import make_matmul_legalizer
 from torch_tvm_core.schedules.layout import blocked_layout
 from torch_tvm_core.schedules.rules import LoopNest, kernel_rules
@@ -65,7 +66,9 @@ def build_module(mod: tvm.IRModule, toolchain: Toolchain, times: StageTimes) -> 
         with times.stage("schedule"):
             mod, kernels = schedule_kernels(mod, target, toolchain.database)
         with times.stage("build"):
-            executable = tvm.compile(mod, target=target, relax_pipeline=_lowering(target))
+            executable = tvm.compile(
+                mod, target=target, relax_pipeline=_lowering(target), tir_pipeline=TIR_PIPELINE
+            )
     return BuiltModule(executable, kernels)
 
 

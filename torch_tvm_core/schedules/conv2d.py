@@ -19,6 +19,7 @@ from tvm.target import Target
 from torch_tvm_core.schedules import depthwise, pointwise, winograd
 from torch_tvm_core.schedules.constant_folding import static_shape
 from torch_tvm_core.schedules.cpu import simd_lanes
+from torch_tvm_core.schedules.grouped_conv import interleave_of, pack_interleaved
 from torch_tvm_core.schedules.register_tiles import padded_rows
 
 CONV_BLOCK_NAME = "conv2d_blocked"
@@ -65,6 +66,51 @@ def conv2d_blocked(
                 occ // oc_chunks_per_group * ic_chunks + icc,
                 y * stride_h + ry * dilation_h, x * stride_w + rx * dilation_w,
                 icb,
+            ]
+            * kernel[occ, icc, ry, rx, icb, ocb],
+            axis=[icc, ry, rx, icb],
+        ),
+        name=CONV_BLOCK_NAME,
+    )
+
+
+def conv2d_interleaved(
+    data: te.Tensor,
+    kernel: te.Tensor,
+    strides: tuple[int, int],
+    padding: tuple[int, int, int, int],
+    dilation: tuple[int, int],
+    spread: int,
+) -> te.Tensor:
+    """A grouped conv with one chunk per group whose lanes are interleaved groups
+    (grouped_conv.interleaved_order): data [N, C/b, H, W, b] * kernel [C/b, 1, KH, KW, b/G, b]
+    (grouped_conv.pack_interleaved) -> [N, C/b, OH, OW, b]. Output lane o reads input lanes
+    k * G + o % G only; the lanes of one k are G neighbours repeated, one broadcast load
+    (gathers.py)."""
+    batch, _, height, width, lanes = (int(d) for d in data.shape)
+    oc_chunks, _, kernel_h, kernel_w, per_group, oc_block = (int(d) for d in kernel.shape)
+    pad_top, pad_left, pad_bottom, pad_right = padding
+    stride_h, stride_w = strides
+    dilation_h, dilation_w = dilation
+    if any(padding):
+        data = topi.nn.pad(
+            data, [0, 0, pad_top, pad_left, 0], [0, 0, pad_bottom, pad_right, 0], name="data_pad"
+        )
+    out_h = (height + pad_top + pad_bottom - (kernel_h - 1) * dilation_h - 1) // stride_h + 1
+    out_w = (width + pad_left + pad_right - (kernel_w - 1) * dilation_w - 1) // stride_w + 1
+    # The conv rule's loop order: a unit chunk axis, kernel rows and columns, then channels.
+    icc = te.reduce_axis((0, 1), name="icc")
+    ry = te.reduce_axis((0, kernel_h), name="ry")
+    rx = te.reduce_axis((0, kernel_w), name="rx")
+    icb = te.reduce_axis((0, per_group), name="icb")
+    return te.compute(
+        (batch, oc_chunks, out_h, out_w, oc_block),
+        lambda n, occ, y, x, ocb: te.sum(
+            data[
+                n,
+                occ + icc,
+                y * stride_h + ry * dilation_h, x * stride_w + rx * dilation_w,
+                icb * spread + ocb % spread,
             ]
             * kernel[occ, icc, ry, rx, icb, ocb],
             axis=[icc, ry, rx, icb],
@@ -221,6 +267,17 @@ def make_conv2d_legalizer(target: Target):
                 and pointwise.applies(data_shape, kernel_shape, **geometry, groups=int(attrs.groups), target=target)
             ):
                 return _pointwise(bb, data, kernel, geometry["strides"], target)
+            groups = int(attrs.groups)
+            spread = interleave_of(kernel.value.numpy()) if groups > 1 and isinstance(kernel, GenericConst) else None
+            if spread is not None:
+                return bb.call_te(
+                    conv2d_interleaved,
+                    data,
+                    relax.const(pack_interleaved(kernel.value.numpy(), spread)),
+                    **geometry,
+                    spread=spread,
+                    primfunc_name_hint="conv2d_blocked_interleaved",
+                )
             return bb.call_te(
                 conv2d_blocked,
                 data,

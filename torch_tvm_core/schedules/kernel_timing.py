@@ -16,6 +16,8 @@ import numpy
 import tvm
 from tvm.s_tir import meta_schedule as ms
 
+from torch_tvm_core.schedules.gathers import TIR_PIPELINE
+
 # A candidate must be this much faster than the default, as the median of paired rounds.
 MIN_GAIN_OVER_DEFAULT = 0.03
 # One timed sample runs the kernel for at least this long, so the clock's resolution and one
@@ -29,7 +31,7 @@ class Kernel:
     """A compiled kernel with warm inputs, ready to be timed."""
 
     def __init__(self, mod: tvm.IRModule, target: tvm.target.Target, args: Sequence) -> None:
-        self._function = tvm.compile(mod, target=target)["main"]
+        self._function = tvm.compile(mod, target=target, tir_pipeline=TIR_PIPELINE)["main"]
         self._args = list(args)
         started = time.perf_counter()
         self._function(*self._args)
