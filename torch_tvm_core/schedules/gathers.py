@@ -100,12 +100,12 @@ def _vector_bindings(func: tirx.PrimFunc) -> dict:
     pattern such as `ramp % 4` into one)."""
     bound = {}
 
-    def record(node: object) -> object:
-        if isinstance(node, (tirx.Bind, tirx.Let)) and _lanes(node.var) > 1:
+    def record(node: tirx.Bind | tirx.Let) -> object:
+        if _lanes(node.var) > 1:
             bound[node.var] = node.value
         return node
 
-    tvm_ffi.structural_map(func, record)
+    tvm_ffi.structural_map(func, [((tirx.Bind, tirx.Let), record)])
     return bound
 
 
@@ -115,7 +115,7 @@ def gathers_as_shuffles(mod: tvm.IRModule, _ctx: tvm.transform.PassContext) -> t
         if isinstance(func, tirx.PrimFunc):
             bound = _vector_bindings(func)
             mod[gvar] = tvm_ffi.structural_map(
-                func, lambda node: _as_shuffle(node, bound) if isinstance(node, tvm.ir.TensorLoad) else node
+                func, [(tvm.ir.TensorLoad, lambda node: _as_shuffle(node, bound))]
             )
     return mod
 
