@@ -50,6 +50,29 @@ class ExecutableCache:
             _log.warning("ignoring unreadable cached executable %s: %s", path, exc)
             return None
 
+    def load_program(self, key: str) -> dict | None:
+        """A program entry (program_cache.py), None where there is none or it is unreadable."""
+        path = self.directory / f"{key}.program.json"
+        if not path.is_file():
+            return None
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            _log.warning("ignoring unreadable program entry %s: %s", path, exc)
+            return None
+
+    def store_program(self, key: str, entry: dict) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(entry)
+            self._write(
+                self.directory / f"{key}.program.json",
+                ".json",
+                lambda temporary: pathlib.Path(temporary).write_text(text),
+            )
+        except Exception as exc:  # a cache that cannot be written only costs speed
+            _log.warning("could not store program entry in %s: %s", self.directory, exc)
+
     def store(self, key: str, built: BuiltModule) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ class SubgraphRecord:
     """How one subgraph was compiled; explain() reads it.
 
     failure: why TVM could not compile it (it then runs in PyTorch), else None.
+    executable_key: its executable's name in the disk cache, where there is one.
     """
 
     name: str
@@ -31,6 +32,7 @@ class SubgraphRecord:
     from_disk: bool
     kernels: KernelCounts
     failure: str | None = None
+    executable_key: str | None = None
 
     @property
     def ran_on_tvm(self) -> bool:

@@ -1,5 +1,6 @@
 """The one way from a program and its inputs to a runnable plan:
 capture -> partition -> per subgraph: lower -> schedule -> build (or load from the cache).
+A model whose whole plan ran on TVM before is loaded without capture (program_cache.py).
 
 Configuration errors (a tuning database TVM cannot read) raise to the caller; a subgraph
 TVM fails to compile runs in PyTorch and its record says why, unless strict=True.
@@ -14,8 +15,9 @@ from typing import Any
 
 import torch
 from torch import fx
+from torch.utils import _pytree as pytree
 
-from torch_tvm_core import capture, lower, pipeline
+from torch_tvm_core import capture, lower, pipeline, program_cache
 from torch_tvm_core.disk_cache import ExecutableCache, cache_key
 from torch_tvm_core.errors import LoweringError, TuningDatabaseError
 from torch_tvm_core.partition import partition
@@ -30,6 +32,27 @@ _log = logging.getLogger(__name__)
 
 
 def plan(
+    source: capture.ProgramSource,
+    args: Sequence[Any],
+    toolchain: Toolchain,
+    settings: Settings,
+    disk: ExecutableCache | None,
+) -> Plan:
+    program_key = None
+    if disk is not None:
+        leaves, structure = pytree.tree_flatten(list(args))
+        program_key = program_cache.program_key(source, leaves, structure, toolchain, settings)
+        if program_key is not None:
+            loaded = program_cache.load(disk, program_key, source, args, leaves)
+            if loaded is not None:
+                return loaded
+    captured = _plan_by_capture(source, args, toolchain, settings, disk)
+    if program_key is not None:
+        program_cache.store(disk, program_key, captured)
+    return captured
+
+
+def _plan_by_capture(
     source: capture.ProgramSource,
     args: Sequence[Any],
     toolchain: Toolchain,
@@ -84,10 +107,10 @@ def _compile_subgraph(
 ) -> tuple[SubgraphRecord, TVMSubgraph]:
     times = StageTimes()
     started = time.perf_counter()
-    executable, kernels, from_disk, failure = None, pipeline.KernelCounts(), False, None
+    executable, kernels, from_disk, failure, key = None, pipeline.KernelCounts(), False, None, None
     try:
         inputs = _example_inputs(subgraph)
-        executable, kernels, from_disk = _build(subgraph, inputs, toolchain, disk, times)
+        executable, kernels, from_disk, key = _build(subgraph, inputs, toolchain, disk, times)
     except TuningDatabaseError:
         raise
     except Exception as exc:
@@ -104,6 +127,7 @@ def _compile_subgraph(
         from_disk=from_disk,
         kernels=kernels,
         failure=failure,
+        executable_key=key,
     )
     return record, TVMSubgraph(name, subgraph, executable)
 
@@ -114,7 +138,9 @@ def _build(
     toolchain: Toolchain,
     disk: ExecutableCache | None,
     times: StageTimes,
-) -> tuple[CompiledExecutable, pipeline.KernelCounts, bool]:
+) -> tuple[CompiledExecutable, pipeline.KernelCounts, bool, str | None]:
+    """The executable, how its kernels were scheduled, whether it came from the disk cache,
+    and its name there."""
     key = None
     if disk is not None:
         with times.stage("build"):
@@ -122,14 +148,14 @@ def _build(
             cached = disk.load(key)
             if cached is not None:
                 module, kernels = cached
-                return CompiledExecutable(module), kernels, True
+                return CompiledExecutable(module), kernels, True, key
     with times.stage("lower"):
         module = lower.subgraph_relax_module(subgraph, inputs)
     built = pipeline.build_module(module, toolchain, times)
     with times.stage("build"):
         if disk is not None and key is not None:
             disk.store(key, built)
-        return CompiledExecutable(built.executable), built.kernels, False
+        return CompiledExecutable(built.executable), built.kernels, False, key
 
 
 def _placeholders(subgraph: fx.GraphModule) -> list[fx.Node]:

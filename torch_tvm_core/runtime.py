@@ -41,10 +41,10 @@ class CompiledExecutable:
 
 class TVMSubgraph(torch.nn.Module):
     """One partitioned subgraph: its executable when there is one, else `fallback` (the
-    ATen GraphModule) in PyTorch."""
+    ATen GraphModule) in PyTorch. A subgraph loaded without capture has no fallback."""
 
     def __init__(
-        self, name: str, fallback: fx.GraphModule, executable: CompiledExecutable | None
+        self, name: str, fallback: fx.GraphModule | None, executable: CompiledExecutable | None
     ) -> None:
         super().__init__()
         self.name = name
