@@ -244,6 +244,11 @@ def _describe_value(value: object) -> str | None:
     if isinstance(value, tuple | list):
         items = [_describe_value(item) for item in value]
         return None if None in items else f"{type(value).__name__}({','.join(items)})"
+    if isinstance(value, functools.partial):
+        # A layer factory with its settings bound, as torchvision's norm_layer.
+        parts = [_describe_value(value.func), _describe_value(value.args)]
+        parts += [_describe_value(item) for item in sorted(value.keywords.items())]
+        return None if None in parts else f"partial({','.join(parts)})"
     return None
 
 

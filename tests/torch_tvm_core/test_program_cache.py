@@ -134,6 +134,21 @@ def test_given_a_model_with_a_forward_hook_when_compiled_then_it_has_no_key():
     assert program_cache.program_key(model, [_image()], None, None, None) is None
 
 
+def test_given_a_layer_factory_with_bound_settings_when_keyed_then_the_settings_are_part_of_the_key():
+    import functools
+
+    model, other = _model(), _model()
+    model.norm.factory = functools.partial(torch.nn.LayerNorm, eps=1e-6)
+    other.norm.factory = functools.partial(torch.nn.LayerNorm, eps=1e-5)
+    toolchain = torch_tvm_core.compile(_model(), (_image(),), cache_dir=None).toolchain
+    settings = torch_tvm_core.settings.Settings()
+
+    key = program_cache.program_key(model, [_image()], None, toolchain, settings)
+
+    assert key is not None
+    assert key != program_cache.program_key(other, [_image()], None, toolchain, settings)
+
+
 def test_given_a_setting_the_key_cannot_describe_when_compiled_then_it_has_no_key():
     model = _model()
     model.conv.helper = object()

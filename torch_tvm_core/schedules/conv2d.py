@@ -42,18 +42,12 @@ def conv2d_blocked(
     With groups, each group's channels are whole chunks, so output chunk `occ` reads the input
     chunks of its group only.
     """
-    batch, _, height, width, ic_block = (int(d) for d in data.shape)
+    batch, _, _, _, ic_block = (int(d) for d in data.shape)
     oc_chunks, ic_chunks, kernel_h, kernel_w, _, oc_block = (int(d) for d in kernel.shape)
     oc_chunks_per_group = oc_chunks // groups
-    pad_top, pad_left, pad_bottom, pad_right = padding
     stride_h, stride_w = strides
     dilation_h, dilation_w = dilation
-    if any(padding):
-        data = topi.nn.pad(
-            data, [0, 0, pad_top, pad_left, 0], [0, 0, pad_bottom, pad_right, 0], name="data_pad"
-        )
-    out_h = (height + pad_top + pad_bottom - (kernel_h - 1) * dilation_h - 1) // stride_h + 1
-    out_w = (width + pad_left + pad_right - (kernel_w - 1) * dilation_w - 1) // stride_w + 1
+    data, out_h, out_w = _padded(data, (kernel_h, kernel_w), strides, padding, dilation)
     icc = te.reduce_axis((0, ic_chunks), name="icc")
     ry = te.reduce_axis((0, kernel_h), name="ry")
     rx = te.reduce_axis((0, kernel_w), name="rx")
@@ -74,6 +68,25 @@ def conv2d_blocked(
     )
 
 
+def _padded(
+    data: te.Tensor,
+    kernel_size: tuple[int, int],
+    strides: tuple[int, int],
+    padding: tuple[int, int, int, int],
+    dilation: tuple[int, int],
+) -> tuple[te.Tensor, int, int]:
+    """Blocked data with its padding, and the output's height and width."""
+    height, width = (int(d) for d in data.shape[2:4])
+    pad_top, pad_left, pad_bottom, pad_right = padding
+    if any(padding):
+        data = topi.nn.pad(
+            data, [0, 0, pad_top, pad_left, 0], [0, 0, pad_bottom, pad_right, 0], name="data_pad"
+        )
+    out_h = (height + pad_top + pad_bottom - (kernel_size[0] - 1) * dilation[0] - 1) // strides[0] + 1
+    out_w = (width + pad_left + pad_right - (kernel_size[1] - 1) * dilation[1] - 1) // strides[1] + 1
+    return data, out_h, out_w
+
+
 def conv2d_interleaved(
     data: te.Tensor,
     kernel: te.Tensor,
@@ -87,17 +100,11 @@ def conv2d_interleaved(
     (grouped_conv.pack_interleaved) -> [N, C/b, OH, OW, b]. Output lane o reads input lanes
     k * G + o % G only; the lanes of one k are G neighbours repeated, one broadcast load
     (gathers.py)."""
-    batch, _, height, width, lanes = (int(d) for d in data.shape)
+    batch = int(data.shape[0])
     oc_chunks, _, kernel_h, kernel_w, per_group, oc_block = (int(d) for d in kernel.shape)
-    pad_top, pad_left, pad_bottom, pad_right = padding
     stride_h, stride_w = strides
     dilation_h, dilation_w = dilation
-    if any(padding):
-        data = topi.nn.pad(
-            data, [0, 0, pad_top, pad_left, 0], [0, 0, pad_bottom, pad_right, 0], name="data_pad"
-        )
-    out_h = (height + pad_top + pad_bottom - (kernel_h - 1) * dilation_h - 1) // stride_h + 1
-    out_w = (width + pad_left + pad_right - (kernel_w - 1) * dilation_w - 1) // stride_w + 1
+    data, out_h, out_w = _padded(data, (kernel_h, kernel_w), strides, padding, dilation)
     # The conv rule's loop order: a unit chunk axis, kernel rows and columns, then channels.
     icc = te.reduce_axis((0, 1), name="icc")
     ry = te.reduce_axis((0, kernel_h), name="ry")
@@ -195,6 +202,14 @@ def _pointwise(
     )
 
 
+def _interleave(kernel: relax.Expr, groups: int) -> int | None:
+    """The groups per vector of a packed grouped-conv kernel in interleaved order (one chunk
+    of input and of output channels per group), None for any other kernel."""
+    if groups == 1 or not isinstance(kernel, GenericConst) or int(kernel.value.shape[0]) != groups:
+        return None
+    return interleave_of(kernel.value.numpy())
+
+
 def _legalize_nchw(
     bb: relax.BlockBuilder, data: relax.Expr, kernel: relax.Expr, geometry: dict, groups: int, lanes: int
 ) -> relax.Expr | None:
@@ -267,8 +282,7 @@ def make_conv2d_legalizer(target: Target):
                 and pointwise.applies(data_shape, kernel_shape, **geometry, groups=int(attrs.groups), target=target)
             ):
                 return _pointwise(bb, data, kernel, geometry["strides"], target)
-            groups = int(attrs.groups)
-            spread = interleave_of(kernel.value.numpy()) if groups > 1 and isinstance(kernel, GenericConst) else None
+            spread = _interleave(kernel, int(attrs.groups))
             if spread is not None:
                 return bb.call_te(
                     conv2d_interleaved,

@@ -238,3 +238,20 @@ def test_given_a_grouped_conv_whose_input_is_read_elsewhere_when_compiled_then_i
 
     assert not any("interleaved" in name for name in names)
     matches_eager(model, inputs)
+
+
+def test_given_zero_weights_in_the_interleaved_pattern_on_a_conv_with_two_output_chunks_per_group_when_compiled_then_it_runs_blocked_and_matches_eager(
+    matches_eager,
+):
+    # Given a grouped conv of 16 input and 32 output channels per group whose weights happen
+    # to be zero wherever input and output lanes differ modulo 4 (as after pruning)
+    conv = nn.Conv2d(32, 64, 3, padding=1, groups=2, bias=False)
+    lanes = numpy.arange(64)[:, None] % 16 % 4 != numpy.arange(16)[None, :] % 4
+    with torch.no_grad():
+        conv.weight[torch.from_numpy(lanes)] = 0
+    model = nn.Sequential(nn.Conv2d(16, 32, 1), conv, nn.ReLU(), nn.Conv2d(64, 16, 1)).eval()
+    inputs = (torch.randn(1, 16, 8, 8),)
+
+    # When it is lowered, then it is not taken for an interleaved conv (one output chunk per group)
+    assert not any("interleaved" in name for name in kernel_names(model, inputs, target=AVX512))
+    matches_eager(model, inputs)
