@@ -5,7 +5,8 @@ Our kernel schedules come first, each with its fused epilogue: the direct blocke
 than a few rows (matmul_rule.py) and depthwise convs (depthwise_rule.py). The loop-nest rule gives every other kernel (pooling, global
 mean, batch-1 dense, layout transforms, elementwise) parallel outer loops and a vectorized
 innermost loop, unless that loop reads its input with a stride (pooling windows that step by
-2 along a row), which stays scalar with the window unrolled.
+2 along a row), which stays scalar with the window unrolled. A reduction into one output row
+(a batch-1 dense layer) splits that row into column ranges for the threads.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class LoopNest(ScheduleRule):
         try:
             _inline_injective(sch)
             for block in sch.get_child_blocks(sch.get_sblock("root")):
-                _schedule_nest(sch, block, simd_lanes(target))
+                _schedule_nest(sch, block, simd_lanes(target), int(target.attrs.get("num-cores", 1)))
         except ScheduleError:
             return None
         return sch
@@ -85,7 +86,7 @@ def _is_output(sch: s_tir.Schedule, block: s_tir.SBlockRV) -> bool:
     return not sch.get_consumers(block)
 
 
-def _schedule_nest(sch: s_tir.Schedule, block: s_tir.SBlockRV, lanes: int) -> None:
+def _schedule_nest(sch: s_tir.Schedule, block: s_tir.SBlockRV, lanes: int, threads: int) -> None:
     loops = sch.get_loops(block)
     if not loops:
         return
@@ -108,6 +109,9 @@ def _schedule_nest(sch: s_tir.Schedule, block: s_tir.SBlockRV, lanes: int) -> No
         if factor is not None:
             outer_part, inner = sch.split(inner, factors=[None, factor])
             spatial = spatial[:-1] + [outer_part, inner]
+        elif reduce and _one_row(sch, spatial[:-1]):
+            outer_part, inner = sch.split(inner, factors=[_row_parts(extent, threads), None])
+            spatial = spatial[:-1] + [outer_part, inner]
     outer = spatial[:-1]
     sch.reorder(*outer, *reduce, inner)
     if outer:
@@ -118,6 +122,20 @@ def _schedule_nest(sch: s_tir.Schedule, block: s_tir.SBlockRV, lanes: int) -> No
     if reduce:
         init = sch.decompose_reduction(block, reduce[0])
         _vectorize_if_short(sch, sch.get_loops(init)[-1])
+
+
+def _one_row(sch: s_tir.Schedule, loops: list) -> bool:
+    return all(int(sch.get(loop).extent) == 1 for loop in loops)
+
+
+def _row_parts(extent: int, threads: int) -> int:
+    """Column ranges of a reduction's one output row (a batch-1 dense layer whose width is no
+    multiple of the SIMD width, as a 1000-class classifier): the most, up to 4 per thread,
+    that divide it. Whole, the row ran on one thread: ResNet-50's 2048x1000 classifier took
+    0.28 ms at one thread and at two, in 8 ranges 0.14 ms at two threads (4 ranges: 0.20 ms
+    at one). Whole models, paired over 21 rounds at two threads: ResNet-50 1.006x, ResNet-18
+    1.005x (AMD EPYC Zen 5)."""
+    return max(d for d in range(1, 4 * threads + 1) if extent % d == 0)
 
 
 def _reads_with_stride(stmt: tirx.SBlock, axis: int) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 import torchvision
@@ -43,3 +45,18 @@ def test_given_a_resnet_family_model_when_compiled_then_it_matches_eager(matches
     torch.manual_seed(0)
     model = getattr(torchvision.models, name)(weights=None)
     matches_eager(model, (torch.randn(1, 3, 64, 64),))
+
+
+@pytest.mark.parametrize(("threads", "ranges"), [(1, 4), (2, 8)])
+def test_given_a_batch_1_classifier_when_scheduled_then_its_output_row_is_split_over_the_threads(threads, ranges):
+    from tests.support.kernels import scheduled_kernels
+
+    # Given a 1000-class dense layer at batch 1 (1000 is no multiple of a SIMD width)
+    classifier = nn.Linear(64, 1000).eval()
+
+    # When its kernel is scheduled
+    scripts = scheduled_kernels(classifier, (torch.randn(1, 64),), threads=threads)
+
+    # Then the row runs as column ranges in parallel, up to 4 per thread
+    script = next(text for name, text in scripts.items() if "matmul" in name)
+    assert re.search(rf"T\.parallel\((T\.int64\()?{ranges}\)", script)
