@@ -36,14 +36,20 @@ def conv2d_blocked(
     padding: tuple[int, int, int, int],
     dilation: tuple[int, int],
     groups: int = 1,
+    spread: int | None = None,
 ) -> te.Tensor:
     """data [N, IC/ib, H, W, ib] * kernel [OC/ob, IC/groups/ib, KH, KW, ib, ob] -> [N, OC/ob, OH, OW, ob].
 
     With groups, each group's channels are whole chunks, so output chunk `occ` reads the input
     chunks of its group only.
+
+    spread: the groups per vector G of a grouped conv whose lanes are interleaved groups
+    (grouped_conv.interleaved_order; one chunk per group, kernel [C/b, 1, KH, KW, b/G, b] from
+    grouped_conv.pack_interleaved). Output lane o then reads input lanes k * G + o % G only;
+    the lanes of one k are G neighbours repeated, one broadcast load (gathers.py).
     """
-    batch, _, _, _, ic_block = (int(d) for d in data.shape)
-    oc_chunks, ic_chunks, kernel_h, kernel_w, _, oc_block = (int(d) for d in kernel.shape)
+    batch = int(data.shape[0])
+    oc_chunks, ic_chunks, kernel_h, kernel_w, ic_block, oc_block = (int(d) for d in kernel.shape)
     oc_chunks_per_group = oc_chunks // groups
     stride_h, stride_w = strides
     dilation_h, dilation_w = dilation
@@ -52,6 +58,10 @@ def conv2d_blocked(
     ry = te.reduce_axis((0, kernel_h), name="ry")
     rx = te.reduce_axis((0, kernel_w), name="rx")
     icb = te.reduce_axis((0, ic_block), name="icb")
+
+    def lane(ocb: te.Var) -> object:
+        return icb if spread is None else icb * spread + ocb % spread
+
     return te.compute(
         (batch, oc_chunks, out_h, out_w, oc_block),
         lambda n, occ, y, x, ocb: te.sum(
@@ -59,7 +69,7 @@ def conv2d_blocked(
                 n,
                 occ // oc_chunks_per_group * ic_chunks + icc,
                 y * stride_h + ry * dilation_h, x * stride_w + rx * dilation_w,
-                icb,
+                lane(ocb),
             ]
             * kernel[occ, icc, ry, rx, icb, ocb],
             axis=[icc, ry, rx, icb],
@@ -85,45 +95,6 @@ def _padded(
     out_h = (height + pad_top + pad_bottom - (kernel_size[0] - 1) * dilation[0] - 1) // strides[0] + 1
     out_w = (width + pad_left + pad_right - (kernel_size[1] - 1) * dilation[1] - 1) // strides[1] + 1
     return data, out_h, out_w
-
-
-def conv2d_interleaved(
-    data: te.Tensor,
-    kernel: te.Tensor,
-    strides: tuple[int, int],
-    padding: tuple[int, int, int, int],
-    dilation: tuple[int, int],
-    spread: int,
-) -> te.Tensor:
-    """A grouped conv with one chunk per group whose lanes are interleaved groups
-    (grouped_conv.interleaved_order): data [N, C/b, H, W, b] * kernel [C/b, 1, KH, KW, b/G, b]
-    (grouped_conv.pack_interleaved) -> [N, C/b, OH, OW, b]. Output lane o reads input lanes
-    k * G + o % G only; the lanes of one k are G neighbours repeated, one broadcast load
-    (gathers.py)."""
-    batch = int(data.shape[0])
-    oc_chunks, _, kernel_h, kernel_w, per_group, oc_block = (int(d) for d in kernel.shape)
-    stride_h, stride_w = strides
-    dilation_h, dilation_w = dilation
-    data, out_h, out_w = _padded(data, (kernel_h, kernel_w), strides, padding, dilation)
-    # The conv rule's loop order: a unit chunk axis, kernel rows and columns, then channels.
-    icc = te.reduce_axis((0, 1), name="icc")
-    ry = te.reduce_axis((0, kernel_h), name="ry")
-    rx = te.reduce_axis((0, kernel_w), name="rx")
-    icb = te.reduce_axis((0, per_group), name="icb")
-    return te.compute(
-        (batch, oc_chunks, out_h, out_w, oc_block),
-        lambda n, occ, y, x, ocb: te.sum(
-            data[
-                n,
-                occ + icc,
-                y * stride_h + ry * dilation_h, x * stride_w + rx * dilation_w,
-                icb * spread + ocb % spread,
-            ]
-            * kernel[occ, icc, ry, rx, icb, ocb],
-            axis=[icc, ry, rx, icb],
-        ),
-        name=CONV_BLOCK_NAME,
-    )
 
 
 def _conv2d_nchw_through_blocks(
@@ -285,10 +256,11 @@ def make_conv2d_legalizer(target: Target):
             spread = _interleave(kernel, int(attrs.groups))
             if spread is not None:
                 return bb.call_te(
-                    conv2d_interleaved,
+                    conv2d_blocked,
                     data,
                     relax.const(pack_interleaved(kernel.value.numpy(), spread)),
                     **geometry,
+                    groups=int(attrs.groups),
                     spread=spread,
                     primfunc_name_hint="conv2d_blocked_interleaved",
                 )

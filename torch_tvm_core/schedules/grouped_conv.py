@@ -110,7 +110,7 @@ def widen_small_groups(lanes: int) -> tvm.transform.Pass:
     Where the conv's input comes from a conv through per-channel ops only (bias, ReLU) and
     its output goes the same way into another, the channels between the two are interleaved
     (interleaved_order, folded into those convs' weights and the constants between): the
-    legalizer then reads only each lane's own group (conv2d.conv2d_interleaved), lanes /
+    legalizer then reads only each lane's own group (conv2d.conv2d_blocked with `spread`), lanes /
     per_group times fewer multiplications than the widened conv. Elsewhere the conv is
     widened in place.
     """
