@@ -26,7 +26,7 @@ def parallel_loop(data_shape: tuple[int, ...], kernel_shape: tuple[int, ...]) ->
     ("data_shape", "kernel_shape", "loop"),
     [
         ((1, 16, 56, 56, 16), (4, 16, 1, 1, 16, 16), "n_y_0_occ_0_fused"),
-        ((1, 128, 7, 7, 16), (32, 128, 1, 1, 16, 16), "n_occ_0_y_0_fused"),
+        ((1, 128, 7, 7, 16), (32, 128, 1, 1, 16, 16), "n_occ_0_fused"),
     ],
     ids=["input larger: rows outermost", "weights larger: channel chunks outermost"],
 )
