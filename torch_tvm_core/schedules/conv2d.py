@@ -104,9 +104,11 @@ def _conv2d_nchw_through_blocks(
     padding: tuple[int, int, int, int],
     dilation: tuple[int, int],
     groups: int = 1,
+    blocked_output: bool = False,
 ) -> te.Tensor:
     """NCHW in and out, blocked inside: for convs whose channels fit no SIMD block. The input
-    is one chunk of all its channels, or with groups one chunk per group."""
+    is one chunk of all its channels, or with groups one chunk per group. With
+    blocked_output the output stays NCHW[b]c (blocked_outputs.py)."""
     batch, channels, height, width = (int(d) for d in data.shape)
     chunk = channels // groups
     blocked = te.compute(
@@ -115,6 +117,8 @@ def _conv2d_nchw_through_blocks(
         name="data_blocked",
     )
     out = conv2d_blocked(blocked, packed_kernel, strides, padding, dilation, groups)
+    if blocked_output:
+        return out
     _, oc_chunks, out_h, out_w, oc_block = (int(d) for d in out.shape)
     return te.compute(
         (batch, oc_chunks * oc_block, out_h, out_w),
@@ -272,6 +276,18 @@ def make_conv2d_legalizer(target: Target):
                 groups=int(attrs.groups),
                 primfunc_name_hint="conv2d_blocked",
             )
+        blocked_out = _BLOCKED_DATA.match(attrs.out_layout)
+        if attrs.data_layout == "NCHW" and attrs.kernel_layout == "OIHW" and blocked_out and attrs.groups == 1:
+            packed = _pack_oihw_constant(kernel, int(blocked_out.group(1)))
+            if packed is not None:
+                return bb.call_te(
+                    _conv2d_nchw_through_blocks,
+                    data,
+                    packed,
+                    **geometry,
+                    blocked_output=True,
+                    primfunc_name_hint="conv2d_nchw_blocked",
+                )
         if attrs.data_layout == attrs.out_layout == "NCHW" and attrs.kernel_layout == "OIHW":
             lowered = _legalize_nchw(bb, data, kernel, geometry, int(attrs.groups), lanes)
             if lowered is not None:

@@ -22,7 +22,14 @@ from __future__ import annotations
 import numpy
 import tvm
 from tvm import relax
-from tvm.ir import GenericConst
+
+from torch_tvm_core.schedules.dataflow_graph import (
+    DataflowGraph,
+    channel_preserving,
+    is_dense_conv,
+    is_nchw_conv,
+    per_channel_constant,
+)
 
 
 def widened_weights(weights: numpy.ndarray, groups: int, lanes: int) -> numpy.ndarray:
@@ -101,9 +108,6 @@ def pack_interleaved(weights: numpy.ndarray, spread: int) -> numpy.ndarray:
     return numpy.ascontiguousarray(weights[..., inputs, outputs])
 
 
-_PER_CHANNEL_OPS = ("relax.add", "relax.multiply")
-
-
 def widen_small_groups(lanes: int) -> tvm.transform.Pass:
     """The module pass that regroups NCHW/OIHW float32 convs with constant weights.
 
@@ -126,7 +130,7 @@ def widen_small_groups(lanes: int) -> tvm.transform.Pass:
 
 
 def _widenable(call: relax.Call, lanes: int) -> bool:
-    if not _is_conv(call):
+    if not is_nchw_conv(call):
         return False
     attrs = call.attrs
     weight = call.args[1]
@@ -137,75 +141,9 @@ def _widenable(call: relax.Call, lanes: int) -> bool:
     )
 
 
-def _is_conv(call: object) -> bool:
-    return (
-        isinstance(call, relax.Call)
-        and isinstance(call.op, tvm.ir.Op)
-        and call.op.name == "relax.nn.conv2d"
-        and isinstance(call.args[1], GenericConst)
-        and (call.attrs.data_layout, call.attrs.kernel_layout, call.attrs.out_layout)
-        == ("NCHW", "OIHW", "NCHW")
-    )
-
-
-def _is_dense_conv(call: object) -> bool:
-    return _is_conv(call) and int(call.attrs.groups) == 1
-
-
-def _per_channel_constant(call: relax.Call) -> GenericConst | None:
-    """The constant of a per-channel add or multiply whose other operand is its first."""
-    if not (isinstance(call.op, tvm.ir.Op) and call.op.name in _PER_CHANNEL_OPS):
-        return None
-    constant = call.args[1]
-    if not isinstance(constant, GenericConst):
-        return None
-    shape = tuple(int(d) for d in constant.value.shape)
-    if len(shape) == 4 and shape[0] == shape[2] == shape[3] == 1 or not any(d > 1 for d in shape):
-        return constant
-    return None
-
-
-def _channel_preserving(call: object) -> bool:
-    if not isinstance(call, relax.Call) or not isinstance(call.op, tvm.ir.Op):
-        return False
-    return call.op.name == "relax.nn.relu" or _per_channel_constant(call) is not None
-
-
-class _Graph:
-    """Each variable's bound value and its users in one function."""
-
-    def __init__(self, func: relax.Function) -> None:
-        self.value: dict = {}
-        self.users: dict = {}
-        for block in func.body.blocks:
-            for binding in block.bindings:
-                if isinstance(binding, relax.VarBinding):
-                    self.value[binding.var] = binding.value
-                    for var in _vars_in(binding.value):
-                        self.users.setdefault(var, []).append(binding.var)
-        for var in _vars_in(func.body.body):
-            self.users.setdefault(var, []).append(None)
-
-    def only_user(self, var: relax.Var) -> relax.Var | None:
-        users = self.users.get(var, [])
-        return users[0] if len(users) == 1 else None
-
-
-def _vars_in(expr: relax.Expr) -> list[relax.Var]:
-    if isinstance(expr, relax.Var):
-        return [expr]
-    if isinstance(expr, relax.Call):
-        return [v for arg in expr.args for v in _vars_in(arg)]
-    if isinstance(expr, relax.Tuple):
-        return [v for field in expr.fields for v in _vars_in(field)]
-    if isinstance(expr, relax.TupleGetItem):
-        return _vars_in(expr.tuple_value)
-    return []
-
-
 def _plan(func: relax.Function, lanes: int) -> dict:
     """The new call for each rewritten binding, keyed by its variable."""
-    graph = _Graph(func)
+    graph = DataflowGraph(func)
     plan: dict = {}
     for var, call in graph.value.items():
         if var in plan or not _widenable(call, lanes):
@@ -222,7 +160,7 @@ def _plan(func: relax.Function, lanes: int) -> dict:
     return plan
 
 
-def _interleave_neighbours(graph: _Graph, var: relax.Var, call: relax.Call, order: numpy.ndarray) -> dict | None:
+def _interleave_neighbours(graph: DataflowGraph, var: relax.Var, call: relax.Call, order: numpy.ndarray) -> dict | None:
     """New calls that put the grouped conv's input and output in `order`: the conv producing
     its input permutes its output channels, the one consuming its output its input channels,
     and the per-channel constants between follow. None unless both convs are there, reached
@@ -233,10 +171,10 @@ def _interleave_neighbours(graph: _Graph, var: relax.Var, call: relax.Call, orde
         if not isinstance(source, relax.Var) or graph.only_user(source) is None:
             return None
         producer = graph.value.get(source)
-        if _is_dense_conv(producer):
+        if is_dense_conv(producer):
             plan[source] = _with_weights(producer, producer.args[1].value.numpy()[order])
             break
-        if not _channel_preserving(producer):
+        if not channel_preserving(producer):
             return None
         plan[source] = _permuted_constant(producer, order)
         source = producer.args[0]
@@ -246,17 +184,17 @@ def _interleave_neighbours(graph: _Graph, var: relax.Var, call: relax.Call, orde
         consumer = graph.value.get(user) if user is not None else None
         if consumer is None or not consumer.args[0].same_as(sink):
             return None
-        if _is_dense_conv(consumer):
+        if is_dense_conv(consumer):
             plan[user] = _with_weights(consumer, consumer.args[1].value.numpy()[:, order])
             return plan
-        if not _channel_preserving(consumer):
+        if not channel_preserving(consumer):
             return None
         plan[user] = _permuted_constant(consumer, order)
         sink = user
 
 
 def _permuted_constant(call: relax.Call, order: numpy.ndarray) -> relax.Call:
-    constant = _per_channel_constant(call)
+    constant = per_channel_constant(call)
     if constant is None:
         return call
     values = constant.value.numpy()

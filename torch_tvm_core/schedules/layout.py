@@ -7,6 +7,7 @@ import tvm
 from tvm import relax
 from tvm.target import Target
 
+from torch_tvm_core.schedules.blocked_outputs import write_conv_outputs_blocked
 from torch_tvm_core.schedules.constant_folding import fold_constants_in_numpy
 from torch_tvm_core.schedules.cpu import simd_lanes
 from torch_tvm_core.schedules.fold_batch_norm import fold_batch_norm_into_conv
@@ -21,7 +22,8 @@ def blocked_layout(target: Target) -> tvm.transform.Pass:
     Both need the weights bound as constants; they are folded and packed once here (in numpy,
     FoldConstant only for ops numpy folding does not know), so no layout transform of a
     weight runs per call. Convs whose channels are not a multiple of the
-    SIMD width keep NCHW (the conv legalizer blocks them internally).
+    SIMD width keep NCHW (the conv legalizer blocks them internally); where their output
+    channels are such a multiple, they write the output blocked (blocked_outputs.py).
     """
     lanes = simd_lanes(target)
     convert = relax.transform.ConvertLayout(
@@ -55,6 +57,10 @@ def blocked_layout(target: Target) -> tvm.transform.Pass:
             # ConvertLayout gives each consumer of a tensor its own layout transform (a residual
             # block's input was blocked twice); one is enough.
             relax.transform.EliminateCommonSubexpr(),
+            # A max pooling's unused indices leave a tuple and a dead second user behind it.
+            relax.transform.CanonicalizeBindings(),
+            relax.transform.DeadCodeElimination(),
+            write_conv_outputs_blocked(lanes),
         ],
         name="BlockedLayout",
     )
