@@ -77,7 +77,7 @@ def _blocks_channels(value: object, lanes: int) -> bool:
         and isinstance(value.op, tvm.ir.Op)
         and value.op.name == "relax.layout_transform"
         and value.attrs.pad_value is None
-        and len(value.args[0].ty.shape) == 4
+        and value.args[0].ty.ndim == 4
     ):
         return False
     index_map = value.attrs.index_map
