@@ -277,7 +277,7 @@ def make_conv2d_legalizer(target: Target):
                 primfunc_name_hint="conv2d_blocked",
             )
         blocked_out = _BLOCKED_DATA.match(attrs.out_layout)
-        if attrs.data_layout == "NCHW" and attrs.kernel_layout == "OIHW" and blocked_out and attrs.groups == 1:
+        if attrs.data_layout == "NCHW" and attrs.kernel_layout == "OIHW" and blocked_out and int(attrs.groups) == 1:
             packed = _pack_oihw_constant(kernel, int(blocked_out.group(1)))
             if packed is not None:
                 return bb.call_te(
