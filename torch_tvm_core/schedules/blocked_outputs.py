@@ -16,7 +16,7 @@ import numpy
 import tvm
 from tvm import relax
 
-from torch_tvm_core.schedules.dataflow_graph import DataflowGraph, is_dense_conv, per_channel_constant
+from torch_tvm_core.schedules.dataflow_graph import DataflowGraph, is_dense_conv, nchw_conv_like, per_channel_constant
 
 _UNARY_OPS = frozenset(
     {"relax.nn.relu", "relax.nn.silu", "relax.nn.gelu", "relax.sigmoid", "relax.tanh", "relax.clip"}
@@ -98,22 +98,6 @@ def _layout_free(value: object) -> bool:
     return name in _UNARY_OPS or per_channel_constant(value) is not None
 
 
-def _blocked_conv(conv: relax.Call, data: relax.Expr, layout: str) -> relax.Call:
-    attrs = conv.attrs
-    return relax.op.nn.conv2d(
-        data,
-        conv.args[1],
-        strides=attrs.strides,
-        padding=attrs.padding,
-        dilation=attrs.dilation,
-        groups=1,
-        data_layout="NCHW",
-        kernel_layout="OIHW",
-        out_layout=layout,
-        out_dtype=attrs.out_dtype,
-    )
-
-
 def _blocked_op(call: relax.Call, data: relax.Expr, layout: str, lanes: int) -> relax.Call:
     name = call.op.name
     if name in _POOLS:
@@ -156,7 +140,7 @@ class _Rewrite(relax.PyExprMutator):
             return
         layout = f"NCHW{self.lanes}c"
         (_, conv), *ops = chain
-        value = _blocked_conv(conv, self.visit_expr(conv.args[0]), layout)
+        value = nchw_conv_like(conv, self.visit_expr(conv.args[0]), conv.args[1], groups=1, out_layout=layout)
         for _, call in ops:
             value = _blocked_op(call, self.builder_.emit(value), layout, self.lanes)
         # The transform's variable now holds the chain's last value, already blocked.

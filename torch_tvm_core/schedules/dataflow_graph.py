@@ -1,6 +1,6 @@
 """What the graph rewrites of the conv layouts read from a Relax function: each variable's
 value and users, NCHW convs with constant weights, and the per-channel ops between convs
-(bias, scale, ReLU) that keep the channels where they are."""
+(bias, scale, ReLU) that keep the channels where they are; and a conv built like another."""
 
 from __future__ import annotations
 
@@ -24,6 +24,25 @@ def is_nchw_conv(call: object) -> bool:
 
 def is_dense_conv(call: object) -> bool:
     return is_nchw_conv(call) and int(call.attrs.groups) == 1
+
+
+def nchw_conv_like(
+    conv: relax.Call, data: relax.Expr, weights: relax.Expr, groups: int, out_layout: str = "NCHW"
+) -> relax.Call:
+    """An NCHW/OIHW conv with `conv`'s strides, padding, dilation and output type."""
+    attrs = conv.attrs
+    return relax.op.nn.conv2d(
+        data,
+        weights,
+        strides=attrs.strides,
+        padding=attrs.padding,
+        dilation=attrs.dilation,
+        groups=groups,
+        data_layout="NCHW",
+        kernel_layout="OIHW",
+        out_layout=out_layout,
+        out_dtype=attrs.out_dtype,
+    )
 
 
 def per_channel_constant(call: relax.Call) -> GenericConst | None:

@@ -28,6 +28,7 @@ from torch_tvm_core.schedules.dataflow_graph import (
     channel_preserving,
     is_dense_conv,
     is_nchw_conv,
+    nchw_conv_like,
     per_channel_constant,
 )
 
@@ -209,20 +210,7 @@ def _with_weights(call: relax.Call, weights: numpy.ndarray) -> relax.Call:
 
 
 def _regrouped(call: relax.Call, weights: numpy.ndarray) -> relax.Call:
-    attrs = call.attrs
-    lanes = weights.shape[1]
-    return relax.op.nn.conv2d(
-        call.args[0],
-        relax.const(weights),
-        strides=attrs.strides,
-        padding=attrs.padding,
-        dilation=attrs.dilation,
-        groups=weights.shape[0] // lanes,
-        data_layout="NCHW",
-        kernel_layout="OIHW",
-        out_layout="NCHW",
-        out_dtype=attrs.out_dtype,
-    )
+    return nchw_conv_like(call, call.args[0], relax.const(weights), groups=weights.shape[0] // weights.shape[1])
 
 
 @relax.expr_functor.mutator
