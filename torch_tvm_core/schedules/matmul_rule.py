@@ -20,7 +20,7 @@ from torch_tvm_core.schedules.cpu import accumulator_budget, simd_lanes
 MATMUL_BLOCK_NAME = "matmul"
 
 # Below this many rows a tile cannot share its weight loads enough to pay for itself; the
-# loop-nest schedule (one row, four vectors) is as fast on batch-1 dense layers.
+# loop-nest schedule sweeps a batch-1 product's weight panels one vector at a time (matmul.py).
 MIN_ROWS = 4
 
 

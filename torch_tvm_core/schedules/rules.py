@@ -3,10 +3,11 @@
 Our kernel schedules come first, each with its fused epilogue: the direct blocked conv2d
 (conv_rule.py), the 3x3 convs that go by Winograd (winograd_rule.py), matmuls with more
 than a few rows (matmul_rule.py) and depthwise convs (depthwise_rule.py). The loop-nest rule gives every other kernel (pooling, global
-mean, batch-1 dense, layout transforms, elementwise) parallel outer loops and a vectorized
-innermost loop, unless that loop reads its input with a stride (pooling windows that step by
-2 along a row), which stays scalar with the window unrolled. A reduction into one output row
-(a batch-1 dense layer) splits that row into column ranges for the threads.
+mean, batch-1 dense over packed weight panels, layout transforms, elementwise) parallel outer
+loops and a vectorized innermost loop, unless that loop reads its input with a stride (pooling
+windows that step by 2 along a row), which stays scalar with the window unrolled. A reduction
+into one output row that no SIMD width divides (a batch-1 product by a matrix that is not a
+constant) splits that row into column ranges for the threads.
 """
 
 from __future__ import annotations
@@ -129,12 +130,10 @@ def _one_row(sch: s_tir.Schedule, loops: list) -> bool:
 
 
 def _row_parts(extent: int, threads: int) -> int:
-    """Column ranges of a reduction's one output row (a batch-1 dense layer whose width is no
-    multiple of the SIMD width, as a 1000-class classifier): the most, up to 4 per thread,
-    that divide it. Whole, the row ran on one thread: ResNet-50's 2048x1000 classifier took
-    0.28 ms at one thread and at two, in 8 ranges 0.14 ms at two threads (4 ranges: 0.20 ms
-    at one). Whole models, paired over 21 rounds at two threads: ResNet-50 1.006x, ResNet-18
-    1.005x (AMD EPYC Zen 5)."""
+    """Column ranges of a reduction's one output row whose width is no multiple of the SIMD
+    width: the most, up to 4 per thread, that divide it. Whole, the row ran on one thread:
+    ResNet-50's 2048x1000 classifier, before its weights were packed, took 0.28 ms at one
+    thread and at two, in 8 ranges 0.14 ms at two threads (AMD EPYC Zen 5)."""
     return max(d for d in range(1, 4 * threads + 1) if extent % d == 0)
 
 

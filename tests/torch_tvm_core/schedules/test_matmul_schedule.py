@@ -50,8 +50,20 @@ def test_given_attention_when_compiled_then_both_products_are_tiled_and_it_match
     matches_eager(Attention(), inputs)
 
 
-@pytest.mark.parametrize(("rows", "columns"), [(1, 64), (3, 64), (50, 100)])
-def test_given_too_few_rows_or_uneven_columns_when_compiled_then_the_loop_nest_runs_it_and_it_matches_eager(
+@pytest.mark.parametrize(("rows", "columns"), [(8, 100), (8, 1000)])
+def test_given_columns_short_of_a_whole_vector_when_compiled_then_it_is_tiled_over_padded_columns_and_matches_eager(
+    matches_eager, rows, columns
+):
+    torch.manual_seed(0)
+    model = nn.Linear(96, columns)
+    inputs = (torch.randn(rows, 96),)
+
+    assert tiled_kernels(model, inputs) == 1
+    matches_eager(model, inputs)
+
+
+@pytest.mark.parametrize(("rows", "columns"), [(1, 64), (3, 64), (50, 3)])
+def test_given_too_few_rows_or_few_uneven_columns_when_compiled_then_the_loop_nest_runs_it_and_it_matches_eager(
     matches_eager, rows, columns
 ):
     torch.manual_seed(0)
@@ -65,6 +77,16 @@ def test_given_too_few_rows_or_uneven_columns_when_compiled_then_the_loop_nest_r
 @pytest.mark.parametrize(("columns", "panel"), [(64, 32), (48, 16), (3072, 32), (100, None)])
 def test_given_a_weight_matrix_when_its_panel_is_chosen_then_it_is_the_register_tile_width(columns, panel):
     assert panel_width(columns, 16) == panel
+
+
+def test_given_columns_short_of_a_whole_panel_when_packed_then_the_last_panel_is_zero_padded():
+    weights = numpy.arange(6 * 20, dtype="float32").reshape(6, 20)
+
+    packed = pack_panels(weights, 16)
+
+    assert packed.shape == (2, 6, 16)
+    numpy.testing.assert_array_equal(packed[1, 4, :4], weights[4, 16:20])
+    numpy.testing.assert_array_equal(packed[1, :, 4:], 0.0)
 
 
 def test_given_packed_weights_then_each_panel_holds_its_columns_row_after_row():
@@ -89,3 +111,22 @@ def test_given_a_dense_layer_over_several_rows_when_lowered_then_its_weights_are
     panel = panel_width(64, simd_lanes(target))
     packed = f"T.Buffer((T.int64({64 // panel}), T.int64(96), T.int64({panel}))"
     assert any(packed in kernel for kernel in kernels)
+
+
+def test_given_a_batch_1_classifier_when_lowered_then_its_weights_are_packed_in_one_vector_panels_and_the_padding_sliced_off():
+    # Given a 1000-class dense layer at batch 1 (1000 is no multiple of a SIMD width)
+    classifier = nn.Linear(64, 1000).eval()
+    target = pipeline.default_target(1)
+    module = lower.relax_module(capture.export_program(classifier, (torch.randn(1, 64),)))
+
+    # When it is lowered
+    with target, tvm.transform.PassContext(opt_level=3):
+        lowered = pipeline.lower_to_kernels(module, target)
+
+    # Then its product reads one-vector panels over the columns padded to whole vectors
+    lanes = simd_lanes(target)
+    panels = -(-1000 // lanes)
+    kernels = {g.name_hint: f.script() for g, f in lowered.functions_items() if isinstance(f, tvm.tirx.PrimFunc)}
+    assert any(f"T.Buffer((T.int64({panels}), T.int64(64), T.int64({lanes}))" in k for k in kernels.values())
+    # And what leaves the kernels has the layer's 1000 columns
+    assert any("unpadded" in name and "T.int64(1000)" in k for name, k in kernels.items())

@@ -11,6 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from torch_tvm_core import pipeline
+from torch_tvm_core.schedules.cpu import simd_lanes
+
 SLOW_COMPILE = settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -47,16 +50,38 @@ def test_given_a_resnet_family_model_when_compiled_then_it_matches_eager(matches
     matches_eager(model, (torch.randn(1, 3, 64, 64),))
 
 
+class RowTimesMatrix(nn.Module):
+    def forward(self, row: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
+        return row @ matrix
+
+
 @pytest.mark.parametrize(("threads", "ranges"), [(1, 4), (2, 8)])
-def test_given_a_batch_1_classifier_when_scheduled_then_its_output_row_is_split_over_the_threads(threads, ranges):
+def test_given_a_batch_1_product_of_two_inputs_when_scheduled_then_its_output_row_is_split_over_the_threads(threads, ranges):
     from tests.support.kernels import scheduled_kernels
 
-    # Given a 1000-class dense layer at batch 1 (1000 is no multiple of a SIMD width)
-    classifier = nn.Linear(64, 1000).eval()
+    # Given one row times a 1000-column matrix that is an input, not a weight (no packing)
+    inputs = (torch.randn(1, 64), torch.randn(64, 1000))
 
     # When its kernel is scheduled
-    scripts = scheduled_kernels(classifier, (torch.randn(1, 64),), threads=threads)
+    scripts = scheduled_kernels(RowTimesMatrix(), inputs, threads=threads)
 
     # Then the row runs as column ranges in parallel, up to 4 per thread
     script = next(text for name, text in scripts.items() if "matmul" in name)
     assert re.search(rf"T\.parallel\((T\.int64\()?{ranges}\)", script)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_given_a_batch_1_classifier_when_scheduled_then_its_weight_panels_are_split_over_the_threads(threads):
+    from tests.support.kernels import scheduled_kernels
+
+    # Given a 1000-class dense layer at batch 1, its weights packed in one-vector panels
+    classifier = nn.Linear(64, 1000).eval()
+    panels = -(-1000 // simd_lanes(pipeline.default_target(threads)))
+
+    # When its kernel is scheduled
+    scripts = scheduled_kernels(classifier, (torch.randn(1, 64),), threads=threads)
+
+    # Then the threads split the panels, each swept one vector at a time
+    script = next(text for name, text in scripts.items() if "matmul" in name)
+    assert re.search(rf"T\.parallel\((T\.int64\()?{panels}\)", script)
+    assert "T.vectorized" in script
