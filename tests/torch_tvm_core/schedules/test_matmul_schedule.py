@@ -50,27 +50,24 @@ def test_given_attention_when_compiled_then_both_products_are_tiled_and_it_match
     matches_eager(Attention(), inputs)
 
 
-@pytest.mark.parametrize(("rows", "columns"), [(8, 100), (8, 1000)])
-def test_given_columns_short_of_a_whole_vector_when_compiled_then_it_is_tiled_over_padded_columns_and_matches_eager(
-    matches_eager, rows, columns
+@pytest.mark.parametrize(
+    ("rows", "columns", "tiled"),
+    [
+        (8, 100, 1),  # columns short of a whole vector: tiled over the padded columns
+        (8, 1000, 1),
+        (1, 64, 0),  # too few rows to share weight loads: the loop nest
+        (3, 64, 0),
+        (50, 3, 0),  # padding would outweigh the columns: the loop nest
+    ],
+)
+def test_given_a_dense_layer_when_compiled_then_the_matmul_rule_tiles_it_only_where_it_pays_and_it_matches_eager(
+    matches_eager, rows, columns, tiled
 ):
     torch.manual_seed(0)
     model = nn.Linear(96, columns)
     inputs = (torch.randn(rows, 96),)
 
-    assert tiled_kernels(model, inputs) == 1
-    matches_eager(model, inputs)
-
-
-@pytest.mark.parametrize(("rows", "columns"), [(1, 64), (3, 64), (50, 3)])
-def test_given_too_few_rows_or_few_uneven_columns_when_compiled_then_the_loop_nest_runs_it_and_it_matches_eager(
-    matches_eager, rows, columns
-):
-    torch.manual_seed(0)
-    model = nn.Linear(96, columns)
-    inputs = (torch.randn(rows, 96),)
-
-    assert tiled_kernels(model, inputs) == 0
+    assert tiled_kernels(model, inputs) == tiled
     matches_eager(model, inputs)
 
 
