@@ -106,7 +106,7 @@ def _schedule_nest(sch: s_tir.Schedule, block: s_tir.SBlockRV, lanes: int, threa
     inner = spatial[-1]
     extent = int(sch.get(inner).extent)
     if extent > _MAX_VECTOR_EXTENT:
-        factor = next((f for f in (4 * lanes, 2 * lanes, lanes) if extent % f == 0), None)
+        factor = vector_chunk(extent, lanes)
         if factor is not None:
             outer_part, inner = sch.split(inner, factors=[None, factor])
             spatial = spatial[:-1] + [outer_part, inner]
@@ -123,6 +123,16 @@ def _schedule_nest(sch: s_tir.Schedule, block: s_tir.SBlockRV, lanes: int, threa
     if reduce:
         init = sch.decompose_reduction(block, reduce[0])
         _vectorize_if_short(sch, sch.get_loops(init)[-1])
+
+
+def vector_chunk(extent: int, lanes: int) -> int | None:
+    """How many elements of a nest's innermost loop are vectorized together: the whole loop up
+    to 64, else the widest of 4, 2 or 1 SIMD vectors that divides it; None where none does.
+    A batch-1 product's weights are packed in panels of this width (matmul.py), so that each
+    vector reads one panel's contiguous columns."""
+    if extent <= _MAX_VECTOR_EXTENT:
+        return extent
+    return next((f for f in (4 * lanes, 2 * lanes, lanes) if extent % f == 0), None)
 
 
 def _one_row(sch: s_tir.Schedule, loops: list) -> bool:

@@ -11,9 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from torch_tvm_core import pipeline
-from torch_tvm_core.schedules.cpu import simd_lanes
-
 SLOW_COMPILE = settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -71,17 +68,23 @@ def test_given_a_batch_1_product_of_two_inputs_when_scheduled_then_its_output_ro
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_given_a_batch_1_classifier_when_scheduled_then_its_weight_panels_are_split_over_the_threads(threads):
+@pytest.mark.parametrize("columns", [1000, 1024])
+def test_given_a_batch_1_dense_layer_when_scheduled_then_threads_split_its_weight_panels_and_each_vector_reads_one_panel(
+    threads, columns
+):
     from tests.support.kernels import scheduled_kernels
 
-    # Given a 1000-class dense layer at batch 1, its weights packed in one-vector panels
-    classifier = nn.Linear(64, 1000).eval()
-    panels = -(-1000 // simd_lanes(pipeline.default_target(threads)))
+    # Given a dense layer at batch 1, its weights packed in column panels
+    layer = nn.Linear(64, columns).eval()
 
     # When its kernel is scheduled
-    scripts = scheduled_kernels(classifier, (torch.randn(1, 64),), threads=threads)
+    scripts = scheduled_kernels(layer, (torch.randn(1, 64),), threads=threads)
 
-    # Then the threads split the panels, each swept one vector at a time
+    # Then the threads split the panels, and the vectorized loop is one panel wide
     script = next(text for name, text in scripts.items() if "matmul" in name)
+    panels, width = (int(v) for v in re.search(
+        r"T\.Buffer\(\(T\.int64\((\d+)\), T\.int64\(64\), T\.int64\((\d+)\)\)", script
+    ).groups())
+    assert panels * width >= columns
     assert re.search(rf"T\.parallel\((T\.int64\()?{panels}\)", script)
-    assert "T.vectorized" in script
+    assert re.search(rf"T\.vectorized\((T\.int64\()?{width}\)", script)
