@@ -35,7 +35,8 @@ def accumulator_budget(oc_tile_vectors: int, target: Target) -> int:
     spare register (with none spare, LLVM spills the tile: measured on AVX2).
 
     Capped at 14: on AVX-512, 28-accumulator tiles ran 1.3-2.6x slower than 14-accumulator
-    ones on every ResNet-18 conv although they fit the 32 registers.
+    ones on every ResNet-18 conv although they fit the 32 registers (Intel Xeon), and
+    2.2-3.3x slower on ResNeXt-50's 1x1 convs (AMD EPYC Zen 4).
     """
     return min(vector_registers(target) - 2 - oc_tile_vectors, MAX_ACCUMULATORS)
 
