@@ -100,8 +100,9 @@ def _panel_for(data: relax.Expr, weights: relax.Expr, call: relax.Call, lanes: i
     if shape is None or len(shape) < 2:
         return None
     columns = int(weights.value.shape[1])
-    if padded_columns(columns, lanes) - columns > columns * MAX_PADDING:
+    padded = padded_columns(columns, lanes)
+    if padded - columns > columns * MAX_PADDING:
         return None
     if shape[-2] < MIN_ROWS:
-        return vector_chunk(padded_columns(columns, lanes), lanes)
-    return panel_width(padded_columns(columns, lanes), lanes)
+        return vector_chunk(padded, lanes)
+    return panel_width(padded, lanes)
