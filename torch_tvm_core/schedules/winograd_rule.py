@@ -3,7 +3,8 @@
 The input transform runs tile by tile in parallel, vectorized over a chunk of input channels;
 the matrix products get a register tile like the direct conv's (a few Winograd tiles times two
 SIMD vectors of output channels, the input channels streaming through); the output transform
-runs per m x m output tile with the fused epilogue (bias, residual add, ReLU) on that tile.
+runs per m x m output tile with the fused epilogue (bias, residual add, ReLU) on that tile,
+its threads taking rows of tiles.
 """
 
 from __future__ import annotations
@@ -95,12 +96,19 @@ def _schedule_output_transform(
     sch: s_tir.Schedule, rows: s_tir.SBlockRV, block: s_tir.SBlockRV, tile: int
 ) -> None:
     """Per m x m output tile: the row transform into a small buffer, the column transform
-    out of it, then the epilogue."""
+    out of it, then the epilogue.
+
+    Rows of tiles are outermost, so each thread writes (and reads the residual of) its own
+    rows of the output in all channels, the part the next conv's input transform or
+    input-split conv reads on that thread. Split by channel chunks first, half of every
+    next input came from the other core's cache: ResNet-18 ran 1.065x and ResNet-50 1.032x
+    faster at two threads with rows outermost (Intel Xeon, paired), 1.018x and 1.004x at one.
+    """
     n, occ, y, x, ocb = sch.get_loops(block)
     y_outer, y_inner = sch.split(y, factors=[None, tile])
     x_outer, x_inner = sch.split(x, factors=[None, tile])
-    sch.reorder(n, occ, y_outer, x_outer, y_inner, x_inner, ocb)
-    sch.parallel(sch.fuse(n, occ, y_outer))
+    sch.reorder(n, y_outer, occ, x_outer, y_inner, x_inner, ocb)
+    sch.parallel(sch.fuse(n, y_outer, occ))
     sch.compute_at(rows, x_outer)
     _unroll_and_vectorize(sch, rows)
     _unroll_and_vectorize(sch, block)
