@@ -8,7 +8,7 @@ import tvm
 from tvm import s_tir, te
 
 from torch_tvm_core.schedules.conv2d import conv2d_blocked
-from torch_tvm_core.schedules.conv_rule import default_choice, schedule_conv
+from torch_tvm_core.schedules.conv_rule import default_choice, find_conv_block, schedule_conv
 from torch_tvm_core.schedules.winograd import OUTPUT_BLOCK, conv2d_winograd
 from torch_tvm_core.schedules.winograd_rule import schedule_winograd
 
@@ -21,8 +21,7 @@ def parallel_loop(data_shape: tuple[int, ...], kernel_shape: tuple[int, ...]) ->
     conv = conv2d_blocked(data, kernel, (1, 1), (0, 0, 0, 0), (1, 1))
     sch = s_tir.Schedule(te.create_prim_func([data, kernel, conv]))
     schedule_conv(sch, AVX512, default_choice)
-    (line,) = [line for line in sch.mod.script().splitlines() if "T.parallel" in line]
-    return line.split()[1]
+    return parallel_loop_around(sch, sch.get(find_conv_block(sch)).name_hint)
 
 
 def parallel_loop_around(sch: s_tir.Schedule, block_name: str) -> str:
