@@ -11,9 +11,9 @@ A batch-1 dense layer (a classifier) reads every weight once, so its speed is th
 stream, mostly from memory: ResNet-50's 2048 x 1000 weights are 8 MB. Read in place, each
 thread took a range of columns from every row (500 bytes of each 4000); packed in panels as
 wide as the vector the loop nest computes (one SIMD vector for 1008 columns, four for 1024) it
-ran in 0.44 ms instead of 0.81 with its weights out of cache (AMD EPYC Zen 4, one thread). Columns short of a whole vector (1000 classes) are zero-padded to one (1008) and
-sliced off after the product; at batch 8 the classifier is then register-tiled: 0.37 ms
-instead of 0.83.
+ran in 0.44 ms instead of 0.81 with its weights out of cache (AMD EPYC Zen 4, one thread).
+Columns short of a whole vector (1000 classes) are zero-padded to one (1008) and sliced off
+after the product; at batch 8 the classifier is then register-tiled: 0.37 ms instead of 0.83.
 """
 
 from __future__ import annotations

@@ -15,6 +15,13 @@ from torch_tvm_core.schedules.winograd_rule import schedule_winograd
 AVX512 = tvm.target.Target({"kind": "llvm", "mcpu": "skylake-avx512", "num-cores": 2})
 
 
+def parallel_loop_around(sch: s_tir.Schedule, block_name: str) -> str:
+    """The name of the parallel loop that `block_name` runs under."""
+    loops = sch.get_loops(sch.get_sblock(block_name))
+    (parallel,) = [loop for loop in loops if sch.get(loop).kind == tvm.tirx.ForKind.PARALLEL]
+    return str(sch.get(parallel).loop_var)
+
+
 def parallel_loop(data_shape: tuple[int, ...], kernel_shape: tuple[int, ...]) -> str:
     data = te.placeholder(data_shape, name="data")
     kernel = te.placeholder(kernel_shape, name="kernel")
@@ -22,13 +29,6 @@ def parallel_loop(data_shape: tuple[int, ...], kernel_shape: tuple[int, ...]) ->
     sch = s_tir.Schedule(te.create_prim_func([data, kernel, conv]))
     schedule_conv(sch, AVX512, default_choice)
     return parallel_loop_around(sch, sch.get(find_conv_block(sch)).name_hint)
-
-
-def parallel_loop_around(sch: s_tir.Schedule, block_name: str) -> str:
-    """The name of the parallel loop that `block_name` runs under."""
-    loops = sch.get_loops(sch.get_sblock(block_name))
-    (parallel,) = [loop for loop in loops if sch.get(loop).kind == tvm.tirx.ForKind.PARALLEL]
-    return str(sch.get(parallel).loop_var)
 
 
 @pytest.mark.parametrize(
