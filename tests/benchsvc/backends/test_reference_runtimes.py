@@ -5,6 +5,7 @@ import torch
 from typer.testing import CliRunner
 
 from benchsvc.backends import get_backend
+from benchsvc.backends.openvino import compile_for_cpu
 from benchsvc.cli.app import app
 from benchsvc.domain import RunDocument, Status
 from benchsvc.models import InputShape, build_model, example_inputs
@@ -38,3 +39,15 @@ def test_a_reference_runtime_uses_the_thread_count_of_the_result(name, threads_f
 
     assert prepared.details is not None
     assert prepared.details[threads_field] == 2
+
+
+@pytest.mark.parametrize("per_layer_counters", [False, True])
+def test_openvino_counts_time_per_layer_only_when_asked(per_layer_counters):
+    inputs = example_inputs(InputShape(batch_size=1, image_size=32))
+    compiled = compile_for_cpu(build_model("resnet18"), inputs, 1, per_layer_counters=per_layer_counters)
+
+    request = compiled.create_infer_request()
+    request.infer([inputs[0].numpy()])
+
+    executed = [layer for layer in request.get_profiling_info() if layer.status == layer.Status.EXECUTED]
+    assert bool(executed) is per_layer_counters
