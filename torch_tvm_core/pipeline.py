@@ -18,10 +18,10 @@ from tvm.s_tir import dlight
 from torch_tvm_core.schedules.constant_folding import fold_constants_in_numpy
 from torch_tvm_core.schedules.conv2d import make_conv2d_legalizer
 from torch_tvm_core.schedules.cpu import simd_lanes
-from torch_tvm_core.schedules.gathers import TIR_PIPELINE
 from torch_tvm_core.schedules.matmul import make_matmul_legalizer
 from torch_tvm_core.schedules.layout import blocked_layout
 from torch_tvm_core.schedules.rules import LoopNest, kernel_rules
+from torch_tvm_core.schedules.tir_pipeline import TIR_PIPELINE
 from torch_tvm_core.schedules.vector_math import legalizers as vector_math_legalizers
 from torch_tvm_core.timing import StageTimes
 from torch_tvm_core.toolchain import Toolchain, default_target

@@ -15,11 +15,7 @@ from __future__ import annotations
 import tvm
 import tvm_ffi
 from tvm import tirx
-from tvm.s_tir import pipeline as s_tir_pipeline
 from tvm.sym import Analyzer
-from tvm.tirx import compilation_pipeline
-
-TIR_PIPELINE = "torch_tvm_core"
 
 _LANEWISE = {
     tirx.Add: lambda a, b: a + b,
@@ -119,10 +115,3 @@ def gathers_as_shuffles(mod: tvm.IRModule, _ctx: tvm.transform.PassContext) -> t
             )
     return mod
 
-
-def _pipeline():
-    lower, finalize_host, finalize_device = s_tir_pipeline.default_s_tir_pipeline()
-    return tvm.transform.Sequential([lower, gathers_as_shuffles]), finalize_host, finalize_device
-
-
-compilation_pipeline.register_tir_pipeline(TIR_PIPELINE, _pipeline)

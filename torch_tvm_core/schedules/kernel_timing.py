@@ -16,7 +16,7 @@ import numpy
 import tvm
 from tvm.s_tir import meta_schedule as ms
 
-from torch_tvm_core.schedules.gathers import TIR_PIPELINE
+from torch_tvm_core.schedules.tir_pipeline import TIR_PIPELINE
 
 # A candidate must be this much faster than the default, as the median of paired rounds.
 MIN_GAIN_OVER_DEFAULT = 0.03

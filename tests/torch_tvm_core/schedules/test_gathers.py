@@ -6,7 +6,8 @@ import numpy
 import tvm
 from tvm import s_tir, te, tirx
 
-from torch_tvm_core.schedules.gathers import TIR_PIPELINE, gathers_as_shuffles
+from torch_tvm_core.schedules.gathers import gathers_as_shuffles
+from torch_tvm_core.schedules.tir_pipeline import TIR_PIPELINE
 
 TARGET = {"kind": "llvm", "mcpu": "znver3", "num-cores": 1}
 
