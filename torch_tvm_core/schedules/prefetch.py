@@ -38,6 +38,7 @@ from tvm.sym import Analyzer
 from torch_tvm_core.schedules.conv2d import CONV_BLOCK_NAME
 
 CACHE_LINE_BYTES = 64
+FLOAT_BYTES = 4
 # llvm.prefetch(address, rw: read, locality: keep in every cache level, cache: data)
 _READ, _KEEP, _DATA = 0, 3, 1
 
@@ -126,7 +127,7 @@ def with_prefetches(block_loop: tirx.For) -> tirx.For:
     if reduction is None:
         return block_loop
     oc_chunks, ic_chunks, _, _, ic_block, oc_block = (int(d) for d in reduction.weights.shape)
-    lines = max(1, 4 * ic_block * oc_block // CACHE_LINE_BYTES)
+    lines = max(1, FLOAT_BYTES * ic_block * oc_block // CACHE_LINE_BYTES)
     rows = math.prod(int(loop.extent) for loop in reduction.rows)
     row: tvm.ir.PrimExpr = tirx.const(0, block_loop.loop_var.ty.dtype)
     for loop in reduction.rows:
@@ -147,7 +148,7 @@ def with_prefetches(block_loop: tirx.For) -> tirx.For:
         for share in range(-(-lines // rows)):
             # A chunk's weights are contiguous: its line k starts k lines past its first element.
             line = tirx.floormod(row + share * rows, lines)
-            indices = [next_occ, next_icc, *zeros, line * (CACHE_LINE_BYTES // 4)]
+            indices = [next_occ, next_icc, *zeros, line * (CACHE_LINE_BYTES // FLOAT_BYTES)]
             prefetches.append(_prefetch(reduction.weights, [analyzer.simplify(i) for i in indices]))
     body = tirx.SeqStmt([*prefetches, reduction.chunk_loop.body])
     return _replace_body(block_loop, reduction.chunk_loop, body)
