@@ -1,11 +1,15 @@
 """ONNX Runtime and OpenVINO run beside jit and tvm, on the thread count of the result."""
 
+import json
+from pathlib import Path
+
 import pytest
 import torch
 from typer.testing import CliRunner
 
 from benchsvc.backends import get_backend
 from benchsvc.backends.openvino import compile_for_cpu
+from benchsvc.backends.ort import session_for_cpu
 from benchsvc.cli.app import app
 from benchsvc.domain import RunDocument, Status
 from benchsvc.models import InputShape, build_model, example_inputs
@@ -51,3 +55,23 @@ def test_openvino_counts_time_per_layer_only_when_asked(per_layer_counters):
 
     executed = [layer for layer in request.get_profiling_info() if layer.status == layer.Status.EXECUTED]
     assert bool(executed) is per_layer_counters
+
+
+def test_onnx_runtime_traces_the_time_of_each_node_when_given_a_profile_prefix(tmp_path: Path):
+    inputs = example_inputs(InputShape(batch_size=1, image_size=32))
+    session = session_for_cpu(build_model("resnet18"), inputs, 1, profile_prefix=tmp_path / "ort")
+
+    session.run(None, {session.get_inputs()[0].name: inputs[0].numpy()})
+    trace = json.loads(Path(session.end_profiling()).read_text())
+
+    convs = [e for e in trace if e.get("cat") == "Node" and "Conv" in e["args"].get("op_name", "")]
+    assert convs and all(e["dur"] >= 0 and e["args"]["output_type_shape"] for e in convs)
+
+
+def test_onnx_runtime_writes_no_trace_without_a_profile_prefix():
+    inputs = example_inputs(InputShape(batch_size=1, image_size=32))
+    session = session_for_cpu(build_model("resnet18"), inputs, 1)
+
+    session.run(None, {session.get_inputs()[0].name: inputs[0].numpy()})
+
+    assert session.end_profiling() == ""

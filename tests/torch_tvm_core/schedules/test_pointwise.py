@@ -1,4 +1,5 @@
-"""1x1 convs onto 7x7 maps run over their pixels where AVX2's register tile cannot divide the row."""
+"""1x1 convs run over their pixels on AVX2 where the direct register tile cannot divide the row
+(7x7 maps) or holds fewer accumulators on a map smaller than the weights (14x14 maps)."""
 
 from __future__ import annotations
 
@@ -43,10 +44,26 @@ def test_given_a_1x1_conv_on_a_7x7_map_when_lowered_for_avx512_then_the_direct_t
     assert not goes_over_pixels(conv_bn_relu(32, 64), (torch.randn(1, 32, 7, 7),), AVX512)
 
 
+def test_given_a_1x1_conv_whose_weights_outweigh_its_14x14_map_when_lowered_for_avx2_then_it_goes_over_its_pixels():
+    assert goes_over_pixels(conv_bn_relu(64, 256), (torch.randn(1, 64, 14, 14),), AVX2)
+
+
+def test_given_a_batch_of_14x14_maps_that_outweighs_the_weights_when_lowered_for_avx2_then_the_conv_stays_direct():
+    assert not goes_over_pixels(conv_bn_relu(64, 256), (torch.randn(8, 64, 14, 14),), AVX2)
+
+
+def test_given_a_1x1_conv_whose_weights_outweigh_its_14x14_map_when_lowered_for_avx512_then_it_stays_direct():
+    assert not goes_over_pixels(conv_bn_relu(64, 256), (torch.randn(1, 64, 14, 14),), AVX512)
+
+
 @pytest.mark.parametrize(
     ("conv", "size"),
-    [(nn.Conv2d(32, 64, 1), 14), (nn.Conv2d(32, 64, 1, stride=2), 28), (nn.Conv2d(32, 64, 3, padding=1), 7)],
-    ids=["14x14 map", "strided to 14x14", "3x3"],
+    [
+        (nn.Conv2d(32, 64, 1), 14),
+        (nn.Conv2d(32, 64, 1, stride=2), 28),
+        (nn.Conv2d(32, 64, 3, padding=1), 7),
+    ],
+    ids=["14x14 map larger than the weights", "strided to 14x14", "3x3"],
 )
 def test_given_a_conv_whose_direct_tile_does_not_wait_on_loads_or_no_1x1_when_lowered_then_it_stays_direct(conv, size):
     assert not goes_over_pixels(conv, (torch.randn(1, 32, size, size),), AVX2)
@@ -61,8 +78,9 @@ def test_given_a_conv_whose_direct_tile_does_not_wait_on_loads_or_no_1x1_when_lo
         (nn.Conv2d(32, 64, 1, stride=2).eval(), (torch.randn(1, 32, 14, 14),)),
         (nn.Conv2d(32, 64, 1, stride=2).eval(), (torch.randn(1, 32, 13, 13),)),
         (Bottleneck(64, 16).eval(), (torch.randn(1, 64, 7, 7),)),
+        (conv_bn_relu(64, 256), (torch.randn(1, 64, 14, 14),)),
     ],
-    ids=["conv bn relu", "batch 2", "no epilogue", "stride 2", "stride 2 odd side", "bottleneck with residual"],
+    ids=["conv bn relu", "batch 2", "no epilogue", "stride 2", "stride 2 odd side", "bottleneck with residual", "14x14 map"],
 )
 def test_given_a_1x1_conv_over_its_pixels_when_compiled_for_avx2_then_it_matches_eager(matches_eager, model, inputs):
     assert goes_over_pixels(model, inputs, AVX2)

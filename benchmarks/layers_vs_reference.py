@@ -1,24 +1,30 @@
-"""Where TVM and OpenVINO differ, layer by layer, in one process.
+"""Where TVM and a reference runtime (OpenVINO or ONNX Runtime) differ, layer by layer, in one process.
 
-    .venv/bin/python benchmarks/layers_vs_openvino.py resnext50_32x4d --threads 2 [--rounds 21]
-        [--batch-size 1] [--no-tuning] [--top 30]
+    .venv/bin/python benchmarks/layers_vs_reference.py resnext50_32x4d --threads 2
+        [--against openvino|ort] [--rounds 21] [--batch-size 1] [--no-tuning] [--top 30]
 
 Each round runs one forward pass of each runtime: TVM's kernels timed by the VM's instrument
-hook, OpenVINO's layers by its own counters (PERF_COUNT), so caches and thread pools behave as
-in a whole-model run and load from other processes hits both alike. A layer is known to both
-by its input and output shapes (channels, height, width), so every row sums the kernels or
-layers of one shape pair: a ResNet stage's repeated convs share a row. `ov / tvm` above 1
-means TVM is faster there. TVM's rows time fused kernels (a conv with its bias, residual add
-and ReLU); OpenVINO fuses the same epilogues into its convs.
+hook, OpenVINO's layers by its own counters (PERF_COUNT), ONNX Runtime's nodes by its profiler,
+so caches and thread pools behave as in a whole-model run and load from other processes hits
+both alike. A layer is known to both by its input and output shapes (channels, height,
+width), so every row sums the kernels or layers of one shape pair: a ResNet stage's repeated
+convs share a row. `ref / tvm` above 1 means TVM is faster there. TVM's rows time fused
+kernels (a conv with its bias, residual add and ReLU); both reference runtimes fuse the same
+epilogues into their convs. ONNX Runtime's blocked (NCHWc) tensors keep four dimensions, with
+the channels padded to the block.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import json
 import statistics
+import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
 
 import torch
 import torchvision
@@ -26,10 +32,21 @@ import tvm
 from tvm import relax
 
 from benchsvc.backends.openvino import compile_for_cpu
+from benchsvc.backends.ort import session_for_cpu
 from torch_tvm_core import capture, lower, pipeline
 
 Shape = tuple[int, ...]
 LayerKey = tuple[Shape, Shape]
+
+
+class Layers(Protocol):
+    name: str
+    seconds: dict[LayerKey, float]
+    names: dict[LayerKey, set[str]]
+
+    def run(self, measured: bool) -> float: ...
+
+    def collect(self) -> None: ...
 
 
 def channels_height_width(shape: Sequence[int]) -> Shape:
@@ -42,6 +59,8 @@ def channels_height_width(shape: Sequence[int]) -> Shape:
 
 class TvmLayers:
     """A TVM executable whose kernels' seconds add up per layer key over the calls it runs."""
+
+    name = "tvm"
 
     def __init__(self, model: torch.nn.Module, image: torch.Tensor, threads: int, tuning: bool) -> None:
         target = pipeline.default_target(threads)
@@ -72,9 +91,14 @@ class TvmLayers:
         self.vm["main"](self.image)
         return time.perf_counter() - start
 
+    def collect(self) -> None:
+        """The hook has added up every measured call already."""
+
 
 class OpenVinoLayers:
     """OpenVINO's compiled model whose layers' seconds add up per layer key."""
+
+    name = "openvino"
 
     def __init__(self, model: torch.nn.Module, image: torch.Tensor, threads: int) -> None:
         compiled = compile_for_cpu(model, (image,), threads, per_layer_counters=True)
@@ -104,11 +128,52 @@ class OpenVinoLayers:
                     self.names[key].add(layer.exec_type)
         return elapsed
 
+    def collect(self) -> None:
+        """Each measured call has added its counters already."""
+
+
+class OrtLayers:
+    """An ONNX Runtime session whose nodes' seconds, from its profiler's trace, add up per layer
+    key over the measured calls."""
+
+    name = "ort"
+
+    def __init__(self, model: torch.nn.Module, image: torch.Tensor, threads: int, scratch: Path) -> None:
+        self.session = session_for_cpu(model, (image,), threads, profile_prefix=scratch / "ort")
+        self.feeds = {self.session.get_inputs()[0].name: image.numpy()}
+        self.measured: list[bool] = []
+        self.seconds: dict[LayerKey, float] = collections.defaultdict(float)
+        self.names: dict[LayerKey, set[str]] = collections.defaultdict(set)
+
+    def run(self, measured: bool) -> float:
+        start = time.perf_counter()
+        self.session.run(None, self.feeds)
+        self.measured.append(measured)
+        return time.perf_counter() - start
+
+    def collect(self) -> None:
+        """Add up the nodes that ran inside a measured call: the trace holds every call."""
+        trace = json.loads(Path(self.session.end_profiling()).read_text())
+        calls = sorted((e for e in trace if e.get("name") == "model_run"), key=lambda e: e["ts"])
+        windows = [(e["ts"], e["ts"] + e["dur"]) for e, measured in zip(calls, self.measured) if measured]
+        for event in trace:
+            if event.get("cat") != "Node" or not event["name"].endswith("_kernel_time"):
+                continue
+            inputs, outputs = event["args"].get("input_type_shape"), event["args"].get("output_type_shape")
+            if not inputs or not outputs or not any(a <= event["ts"] <= b for a, b in windows):
+                continue
+            key = tuple(
+                channels_height_width(next(iter(shapes[0].values()))) for shapes in (inputs, outputs)
+            )
+            self.seconds[key] += event["dur"] / 1e6
+            self.names[key].add(event["args"]["op_name"])
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--against", choices=("openvino", "ort"), default="openvino")
     parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--batch-size", type=int, default=1)
     parser.add_argument("--no-tuning", action="store_true")
@@ -118,41 +183,54 @@ def main() -> None:
     tvm.get_global_func("runtime.config_threadpool")(0, args.threads)
     model = getattr(torchvision.models, args.model)(weights=None).eval()
     image = torch.randn(args.batch_size, 3, 224, 224)
-    runtimes = (TvmLayers(model, image, args.threads, not args.no_tuning), OpenVinoLayers(model, image, args.threads))
-    for _ in range(3):
+    with tempfile.TemporaryDirectory(prefix="layers_vs_reference_") as scratch:
+        reference: Layers = (
+            OrtLayers(model, image, args.threads, Path(scratch))
+            if args.against == "ort"
+            else OpenVinoLayers(model, image, args.threads)
+        )
+        runtimes = (TvmLayers(model, image, args.threads, not args.no_tuning), reference)
+        for _ in range(3):
+            for runtime in runtimes:
+                runtime.run(measured=False)
+        totals: list[list[float]] = [[], []]
+        for round_ in range(args.rounds):
+            order = (0, 1) if round_ % 2 == 0 else (1, 0)
+            for index in order:
+                totals[index].append(runtimes[index].run(measured=True))
         for runtime in runtimes:
-            runtime.run(measured=False)
-    totals: list[list[float]] = [[], []]
-    for round_ in range(args.rounds):
-        order = (0, 1) if round_ % 2 == 0 else (1, 0)
-        for index in order:
-            totals[index].append(runtimes[index].run(measured=True))
+            runtime.collect()
     report(args, runtimes, totals)
 
 
-def report(args: argparse.Namespace, runtimes: tuple[TvmLayers, OpenVinoLayers], totals: list[list[float]]) -> None:
-    tvm_layers, ov_layers = runtimes
+def report(args: argparse.Namespace, runtimes: tuple[TvmLayers, Layers], totals: list[list[float]]) -> None:
+    tvm_layers, reference = runtimes
     per_call = 1e3 / args.rounds
     print(
         f"{args.model}, {args.threads} thread(s), batch {args.batch_size}, {args.rounds} rounds; "
         f"median call: tvm {1e3 * statistics.median(totals[0]):.2f} ms (instrumented), "
-        f"openvino {1e3 * statistics.median(totals[1]):.2f} ms"
+        f"{reference.name} {1e3 * statistics.median(totals[1]):.2f} ms"
     )
     keys = sorted(
-        set(tvm_layers.seconds) | set(ov_layers.seconds),
-        key=lambda k: -(tvm_layers.seconds.get(k, 0.0) + ov_layers.seconds.get(k, 0.0)),
+        set(tvm_layers.seconds) | set(reference.seconds),
+        key=lambda k: -(tvm_layers.seconds.get(k, 0.0) + reference.seconds.get(k, 0.0)),
     )
-    print("| input (C, H, W) | output (C, H, W) | tvm ms | openvino ms | ov / tvm | tvm kernels | openvino layers |")
+    print(
+        f"| input (C, H, W) | output (C, H, W) | tvm ms | {reference.name} ms | ref / tvm | tvm kernels "
+        f"| {reference.name} layers |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for key in keys[: args.top]:
         ours, theirs = (per_call * r.seconds.get(key, 0.0) for r in runtimes)
         ratio = f"{theirs / ours:.2f}x" if ours and theirs else "-"
         print(
             f"| {key[0]} | {key[1]} | {ours:.3f} | {theirs:.3f} | {ratio} | "
-            f"{', '.join(sorted(tvm_layers.names.get(key, ())))} | {', '.join(sorted(ov_layers.names.get(key, ())))} |"
+            f"{', '.join(sorted(tvm_layers.names.get(key, ())))} | {', '.join(sorted(reference.names.get(key, ())))} |"
         )
     ours, theirs = (per_call * sum(r.seconds.values()) for r in runtimes)
-    print(f"\nsum over layers: tvm {ours:.2f} ms, openvino {theirs:.2f} ms, ov / tvm {theirs / ours:.2f}x")
+    print(
+        f"\nsum over layers: tvm {ours:.2f} ms, {reference.name} {theirs:.2f} ms, ref / tvm {theirs / ours:.2f}x"
+    )
     shown = sum(tvm_layers.seconds.get(k, 0.0) for k in keys[: args.top])
     print(f"the {min(args.top, len(keys))} rows above hold {shown / max(sum(tvm_layers.seconds.values()), 1e-12):.0%} of tvm's time")
 
