@@ -56,11 +56,13 @@ class RowTimesMatrix(nn.Module):
 def test_given_a_batch_1_product_of_two_inputs_when_scheduled_then_its_output_row_is_split_over_the_threads(threads, ranges):
     from tests.support.kernels import scheduled_kernels
 
-    # Given one row times a 1000-column matrix that is an input, not a weight (no packing)
+    # Given one row times a 1000-column matrix that is an input, not a weight (no packing), and
+    # 16-lane vectors (AVX-512), of which 1000 columns are no multiple
     inputs = (torch.randn(1, 64), torch.randn(64, 1000))
+    avx512 = {"kind": "llvm", "mcpu": "skylake-avx512", "num-cores": threads}
 
     # When its kernel is scheduled
-    scripts = scheduled_kernels(RowTimesMatrix(), inputs, threads=threads)
+    scripts = scheduled_kernels(RowTimesMatrix(), inputs, threads=threads, target=avx512)
 
     # Then the row runs as column ranges in parallel, up to 4 per thread
     script = next(text for name, text in scripts.items() if "matmul" in name)

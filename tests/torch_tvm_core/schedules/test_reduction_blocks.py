@@ -3,6 +3,7 @@ block's weights stay in L1 while every register tile of the map reads them."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 import tvm
 from torch import nn
@@ -10,6 +11,7 @@ from tvm import s_tir, te
 
 from torch_tvm_core.schedules.conv2d import conv2d_blocked
 from torch_tvm_core.schedules.conv_rule import REDUCTION_BLOCK_CHUNKS, default_choice, schedule_conv
+from tests.support.kernels import host_has_avx512
 
 AVX512 = {"kind": "llvm", "mcpu": "skylake-avx512"}
 
@@ -59,6 +61,7 @@ def test_given_fewer_output_channel_tiles_than_threads_when_scheduled_then_the_r
     assert reduction_loops(loops) == [("icc", 64)]
 
 
+@pytest.mark.skipif(not host_has_avx512(), reason="runs code compiled for AVX-512")
 def test_given_a_bottleneck_on_a_small_map_when_its_reduction_goes_in_blocks_then_it_matches_eager(
     matches_eager,
 ):
@@ -74,3 +77,13 @@ def test_given_a_bottleneck_on_a_small_map_when_its_reduction_goes_in_blocks_the
             return torch.relu(self.expand(torch.relu(self.reduce(x))) + x)
 
     matches_eager(Bottleneck(), (torch.randn(1, 512, 7, 7),), target={**AVX512, "num-cores": 2})
+
+
+def test_given_a_strided_conv_whose_weights_outweigh_its_input_when_compiled_for_avx2_then_it_matches_eager(
+    matches_eager,
+):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(256, 256, 3, stride=2, padding=1), nn.ReLU())
+    avx2 = {"kind": "llvm", "mcpu": "znver3", "num-cores": 2}
+
+    matches_eager(model, (torch.randn(1, 256, 14, 14),), target=avx2)
