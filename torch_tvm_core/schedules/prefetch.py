@@ -18,6 +18,11 @@ process). Only 1x1 convs: a 3x3 conv's block (144 KB for two output-channel chun
 fit L1, its rows stream it from L2 anyway, and prefetching it made ResNet-18's 7x7 3x3 convs
 15-20% slower.
 
+Not on AMD Zen 4, whose own prefetchers already keep those weights coming: there the same
+prefetches made chains of 1x1 convs 5-7% slower (2048 <-> 1024 on 7x7 maps, 1024 <-> 512 on
+14x14, one thread; hinted into L2 instead of L1, 1-8% slower) and ResNeXt-50 2% slower at one
+and two threads (paired, alternating rounds in one process).
+
 The pass runs before TVM's lowering and finds its loops by structure, not by an annotation,
 so that tuning records written before it (whose traces carry no annotation) prefetch too: a
 serial loop over blocks of input-channel chunks, spatial loops (the rows) inside it, then the
@@ -39,6 +44,8 @@ from torch_tvm_core.schedules.conv2d import CONV_BLOCK_NAME
 
 CACHE_LINE_BYTES = 64
 FLOAT_BYTES = 4
+# LLVM CPUs on which these prefetches were measured to slow the convs down.
+SLOWER_WITH_PREFETCH = frozenset({"znver4"})
 # llvm.prefetch(address, rw: read, locality: keep in every cache level, cache: data)
 _READ, _KEEP, _DATA = 0, 3, 1
 
@@ -163,9 +170,16 @@ def _replace_body(root: tirx.For, loop: tirx.For, body: tirx.Stmt) -> tirx.For:
     return tvm_ffi.structural_map(root, [(tirx.For, replace)])
 
 
+def prefetches_for(target: tvm.target.Target | None) -> bool:
+    """Whether code for `target` prefetches weight blocks (None: a kernel compiled for no
+    particular CPU does)."""
+    return target is None or str(target.attrs.get("mcpu", "")) not in SLOWER_WITH_PREFETCH
+
+
 @tvm.transform.module_pass(opt_level=0, name="PrefetchNextWeightBlocks")
 def prefetch_next_weight_blocks(mod: tvm.IRModule, _ctx: tvm.transform.PassContext) -> tvm.IRModule:
     for gvar, func in list(mod.functions_items()):
-        if isinstance(func, tirx.PrimFunc):
+        target = func.attrs.get("target") if func.attrs else None
+        if isinstance(func, tirx.PrimFunc) and prefetches_for(target or tvm.target.Target.current(allow_none=True)):
             mod[gvar] = tvm_ffi.structural_map(func, [(tirx.For, with_prefetches)])
     return mod
