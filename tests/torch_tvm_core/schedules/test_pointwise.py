@@ -1,5 +1,6 @@
 """1x1 convs run over their pixels on AVX2 where the direct register tile cannot divide the row
-(7x7 maps) or holds fewer accumulators on a map smaller than the weights (14x14 maps)."""
+(7x7 maps) or holds two thirds of the pixel tile's accumulators or fewer on a map smaller than
+the weights (14x14 maps on AVX2)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,11 @@ def test_given_a_batch_of_14x14_maps_that_outweighs_the_weights_when_lowered_for
 
 def test_given_a_1x1_conv_whose_weights_outweigh_its_14x14_map_when_lowered_for_avx512_then_it_stays_direct():
     assert not goes_over_pixels(conv_bn_relu(64, 256), (torch.randn(1, 64, 14, 14),), AVX512)
+
+
+def test_given_a_weight_heavy_12x12_map_whose_pixel_tile_holds_few_more_accumulators_when_lowered_for_avx512_then_it_stays_direct():
+    # 7 pixels x 2 vectors over 147 rows against 6 columns x 2 vectors: 14 accumulators to 12.
+    assert not goes_over_pixels(conv_bn_relu(64, 256), (torch.randn(1, 64, 12, 12),), AVX512)
 
 
 @pytest.mark.parametrize(
