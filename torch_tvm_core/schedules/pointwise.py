@@ -19,11 +19,11 @@ from torch_tvm_core.schedules.cpu import simd_lanes
 from torch_tvm_core.schedules.register_tiles import default_tile, loads_per_fma, padded_rows, product_tile
 
 PRODUCT_BLOCK = "conv2d_pointwise"
+OUTPUT_BLOCK = "pointwise_output"
 # How many times the direct tile's accumulators a weight-heavy conv's pixel tile must hold. 12
 # against 8 (AVX2, 14x14 maps) made ResNeXt-50 1.06x faster; 14 against 12 (AVX-512, 12x12
 # maps) ran chains of 1x1 convs level at one thread and 0.90-1.01x at two (AMD Zen 4).
 MIN_ACCUMULATOR_GAIN = 1.5
-OUTPUT_BLOCK = "pointwise_output"
 
 
 def applies(

@@ -170,16 +170,16 @@ def _replace_body(root: tirx.For, loop: tirx.For, body: tirx.Stmt) -> tirx.For:
     return tvm_ffi.structural_map(root, [(tirx.For, replace)])
 
 
-def prefetches_for(target: tvm.target.Target | None) -> bool:
-    """Whether code for `target` prefetches weight blocks (None: a kernel compiled for no
-    particular CPU does)."""
+def prefetches_for(func: tirx.PrimFunc) -> bool:
+    """Whether `func` prefetches weight blocks on the CPU it is compiled for (its own target,
+    else the current one; a kernel compiled for no particular CPU does)."""
+    target = (func.attrs.get("target") if func.attrs else None) or tvm.target.Target.current(allow_none=True)
     return target is None or str(target.attrs.get("mcpu", "")) not in SLOWER_WITH_PREFETCH
 
 
 @tvm.transform.module_pass(opt_level=0, name="PrefetchNextWeightBlocks")
 def prefetch_next_weight_blocks(mod: tvm.IRModule, _ctx: tvm.transform.PassContext) -> tvm.IRModule:
     for gvar, func in list(mod.functions_items()):
-        target = func.attrs.get("target") if func.attrs else None
-        if isinstance(func, tirx.PrimFunc) and prefetches_for(target or tvm.target.Target.current(allow_none=True)):
+        if isinstance(func, tirx.PrimFunc) and prefetches_for(func):
             mod[gvar] = tvm_ffi.structural_map(func, [(tirx.For, with_prefetches)])
     return mod
