@@ -16,6 +16,8 @@ from torch_tvm_core.schedules.conv_rule import REDUCTION_BLOCK_CHUNKS, default_c
 from torch_tvm_core.schedules.prefetch import prefetch_next_weight_blocks
 
 AVX512 = tvm.target.Target({"kind": "llvm", "mcpu": "skylake-avx512", "num-cores": 2})
+ZEN4 = tvm.target.Target({"kind": "llvm", "mcpu": "znver4", "num-cores": 2})
+ZEN5 = tvm.target.Target({"kind": "llvm", "mcpu": "znver5", "num-cores": 2})
 LINE_FLOATS = 16
 
 
@@ -112,7 +114,7 @@ def test_given_a_1x1_conv_with_one_reduction_loop_when_lowered_then_nothing_is_p
 def test_given_code_for_amd_zen_4_when_lowered_then_nothing_is_prefetched():
     mod = scheduled((1, 64, 7, 7, 16), (16, 64, 1, 1, 16, 16))
 
-    with tvm.target.Target({"kind": "llvm", "mcpu": "znver4", "num-cores": 2}):
+    with ZEN4:
         lowered = prefetch_next_weight_blocks(mod)
 
     assert tvm_ffi.structural_equal(lowered, mod)
@@ -121,7 +123,7 @@ def test_given_code_for_amd_zen_4_when_lowered_then_nothing_is_prefetched():
 def test_given_code_for_amd_zen_5_when_lowered_then_the_next_block_is_prefetched():
     mod = scheduled((1, 64, 7, 7, 16), (16, 64, 1, 1, 16, 16))
 
-    with tvm.target.Target({"kind": "llvm", "mcpu": "znver5", "num-cores": 2}):
+    with ZEN5:
         lowered = prefetch_next_weight_blocks(mod)
 
     assert len(prefetched_indices(lowered)) == 2 * 3

@@ -14,6 +14,7 @@ from torch_tvm_core.schedules.conv_rule import REDUCTION_BLOCK_CHUNKS, default_c
 from tests.support.kernels import host_has_avx512
 
 AVX512 = {"kind": "llvm", "mcpu": "skylake-avx512"}
+AVX2 = {"kind": "llvm", "mcpu": "znver3", "num-cores": 2}
 
 
 def scheduled_loops(
@@ -84,6 +85,5 @@ def test_given_a_strided_conv_whose_weights_outweigh_its_input_when_compiled_for
 ):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(256, 256, 3, stride=2, padding=1), nn.ReLU())
-    avx2 = {"kind": "llvm", "mcpu": "znver3", "num-cores": 2}
 
-    matches_eager(model, (torch.randn(1, 256, 14, 14),), target=avx2)
+    matches_eager(model, (torch.randn(1, 256, 14, 14),), target=AVX2)
