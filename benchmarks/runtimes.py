@@ -5,9 +5,9 @@
 
 Prints one markdown table per thread count: eager, jit, tvm (default: this machine's own or
 shipped-for-this-CPU tuning database if there is one), tvm untuned (default schedules), ONNX
-Runtime and OpenVINO. Each round takes one sample of every backend, in an order that rotates
-from round to round, so that load from other processes hits all of them alike; the ratio to
-jit is the median of the per-round ratios. Correctness is the runner's gate (1e-3 of the
+Runtime and OpenVINO. Each round takes one sample of every backend at every thread count, in
+an order that rotates from round to round, so that load from other processes hits all of them
+alike; the ratio to jit and the thread scaling are medians of per-round ratios. Correctness is the runner's gate (1e-3 of the
 largest eager logit, top-5 agree) with the largest difference relative to that logit.
 """
 
@@ -47,6 +47,7 @@ class Entry:
     forward: object
     correctness: str
     prepare_seconds: float
+    threads: int = 1
     calls: int = 0
     samples: list[float] = field(default_factory=list)
 
@@ -89,17 +90,28 @@ def prepare(label: str, model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]
     return Entry(label, prepared.forward, f"{state} ({relative:.0e})", seconds)
 
 
-def measure_table(model_name: str, threads: int, shape: InputShape, rounds: int,
-                  min_sample_seconds: float, labels: list[str]) -> list[Entry]:
+def prepare_table(model_name: str, threads: int, shape: InputShape,
+                  labels: list[str]) -> list[Entry]:
     torch.set_num_threads(threads)
     model = build_model(model_name)
     inputs = example_inputs(shape)
     with torch.no_grad():
         reference = model(*inputs)
     entries = [prepare(label, model, inputs, reference) for label in labels]
+    for entry in entries:
+        entry.threads = threads
+    return entries
+
+
+def measure(entries: list[Entry], inputs: tuple[torch.Tensor, ...], rounds: int,
+            min_sample_seconds: float) -> None:
+    """Sample every entry once per round, each at its own thread count, in an order that
+    rotates from round to round: tables of several thread counts share their rounds, so the
+    scaling between them is paired per round like the ratios within a table."""
     running = [e for e in entries if e.forward is not None]
     with torch.no_grad():
         for entry in running:
+            torch.set_num_threads(entry.threads)
             call = lambda entry=entry: entry.forward(*inputs)  # noqa: E731
             for _ in range(3):
                 call()
@@ -107,13 +119,13 @@ def measure_table(model_name: str, threads: int, shape: InputShape, rounds: int,
         for round_index in range(rounds):
             shift = round_index % len(running)
             for entry in running[shift:] + running[:shift]:
+                torch.set_num_threads(entry.threads)
                 # One untimed call lets the previous runtime's spinning workers go quiet.
                 entry.forward(*inputs)
                 start = time.perf_counter()
                 for _ in range(entry.calls):
                     entry.forward(*inputs)
                 entry.samples.append(entry.calls / (time.perf_counter() - start))
-    return entries
 
 
 def print_table(model_name: str, threads: int, shape: InputShape, entries: list[Entry]) -> None:
@@ -164,9 +176,12 @@ def print_goal_ratios(entries: list[Entry]) -> None:
 
 
 def print_scaling(model_name: str, tables: dict[int, list[Entry]]) -> None:
+    """it/s at each thread count over it/s at the first, the median of the per-round ratios
+    (both sampled in the same round) with their interquartile range."""
     counts = sorted(tables)
     first = counts[0]
-    print(f"\n{model_name}: thread scaling (median it/s at n threads / at {first}, separate tables)")
+    print(f"\n{model_name}: thread scaling (it/s at n threads / at {first}, paired per round: "
+          "median [IQR])")
     print("| backend | " + " | ".join(f"{n} threads" for n in counts[1:]) + " |")
     print("|" + " --- |" * len(counts))
     for index, entry in enumerate(tables[first]):
@@ -174,7 +189,9 @@ def print_scaling(model_name: str, tables: dict[int, list[Entry]]) -> None:
         for count in counts[1:]:
             other = tables[count][index]
             if entry.samples and other.samples:
-                cells.append(f"{statistics.median(other.samples) / statistics.median(entry.samples):.2f}x")
+                ratios = [a / b for a, b in zip(other.samples, entry.samples)]
+                q1, median, q3 = numpy.percentile(ratios, [25, 50, 75])
+                cells.append(f"{median:.2f}x [{q1:.2f}-{q3:.2f}]")
             else:
                 cells.append("-")
         print(f"| {entry.label} | " + " | ".join(cells) + " |")
@@ -213,13 +230,11 @@ def main() -> None:
     shape = InputShape(args.batch_size, args.image_size)
     print(f"CPU: {cpu_model()}")
     print(f"software: {versions()}")
-    tables = {}
-    for threads in counts:
-        tables[threads] = measure_table(
-            args.model, threads, shape, args.rounds, args.min_sample_time, labels
-        )
-        print_table(args.model, threads, shape, tables[threads])
-        sys.stdout.flush()
+    tables = {threads: prepare_table(args.model, threads, shape, labels) for threads in counts}
+    measure([e for entries in tables.values() for e in entries], example_inputs(shape),
+            args.rounds, args.min_sample_time)
+    for threads, entries in tables.items():
+        print_table(args.model, threads, shape, entries)
     if len(counts) > 1:
         print_scaling(args.model, tables)
 
