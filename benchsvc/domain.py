@@ -198,6 +198,16 @@ class RatioToJit(Frozen):
     high: Rate
 
 
+class RatioToReference(Frozen):
+    """A backend's speed over the fastest reference runtime (ONNX Runtime, OpenVINO) of the same
+    case in the same run: the median of per-round paired ratios and its 95% interval."""
+
+    reference: Name = Field(min_length=1, max_length=32)
+    median: Rate
+    low: Rate
+    high: Rate
+
+
 class Interference(Frozen):
     """How much of the machine the benchmark had while it was timed."""
 
@@ -238,6 +248,7 @@ class Result(Frozen):
     correctness: Correctness | None = None
     explain: Annotated[dict[str, Any], AfterValidator(plain_json)] | None = None
     ratio_to_jit: RatioToJit | None = None
+    ratio_to_best_reference: RatioToReference | None = None
     interference: Interference | None = None
     noisy: bool = False
     # Fraction of the model's floating-point work that ran in the backend proper (tvm).

@@ -158,6 +158,23 @@ def speedup_figure(charts: SeriesCharts) -> go.Figure:
     return figure
 
 
+def reference_figure(charts: SeriesCharts) -> go.Figure:
+    figure = go.Figure()
+    for line in charts.reference_speedups:
+        colour = line.machine.colour if line.machine else DEFAULT_COLOUR
+        figure.add_trace(go.Scatter(
+            x=line.times, y=line.ratios, customdata=line.references, mode="lines+markers", name=line.name,
+            marker=dict(size=4, color=colour), line=dict(color=colour, dash=BACKEND_DASH.get(line.backend, "longdash")),
+            hovertemplate="%{x|%Y-%m-%d}<br>%{y:.3f}x %{customdata}<extra>" + line.name + "</extra>",
+        ))
+    figure.add_hline(y=1.0, line=dict(color="black", width=1, dash="dash"))
+    figure.update_layout(
+        title=f"{charts.model}: speed over the fastest of ONNX Runtime and OpenVINO (paired per round)",
+        yaxis_title="x fastest reference", **LAYOUT,
+    )
+    return figure
+
+
 def overview_figure(nights: list[MachineNight]) -> go.Figure:
     """TVM/JIT speedup of each machine's latest night, one colour per machine."""
     figure = go.Figure()

@@ -64,13 +64,16 @@ class FailureMark:
 
 @dataclass(frozen=True)
 class SpeedupLine:
-    """A backend's paired speed over jit (ratio_to_jit) night by night."""
+    """A backend's paired speed over jit (ratio_to_jit), or over the fastest reference runtime
+    of its run (ratio_to_best_reference), night by night."""
 
     name: str
     times: list[datetime]
     ratios: list[float]
     machine: MachineStyle | None = None
     backend: str = "tvm"
+    # Which reference runtime each night's ratio is over; empty for ratios over jit.
+    references: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class SeriesCharts:
     total_points: int
     shown_points: int
     failures: list[FailureMark] = field(default_factory=list)
+    # Each backend's paired speed over the fastest reference runtime, where the runs had one.
+    reference_speedups: list[SpeedupLine] = field(default_factory=list)
     # Why a chart or a line is missing, in words ("no tvm results for resnet50 on this machine yet").
     empty_notes: list[str] = field(default_factory=list)
 
@@ -93,6 +98,9 @@ class OverviewRow:
     rates: dict[str, float]
     week_change: dict[str, float | None]
     speedup: float | None
+    # TVM's paired speed over the fastest reference runtime of the run, and which that was.
+    reference_speedup: float | None = None
+    best_reference: str | None = None
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,13 @@ def series_charts(session: Session, query: SeriesQuery, max_points: int = DEFAUL
         for drawn in [[p for p in by_line[line.history_key] if p.ratio_to_jit is not None]]
         if drawn
     ]
+    reference_lines = [
+        SpeedupLine(name(line), [p.created_at for p in drawn], [p.ratio_to_best_reference for p in drawn],
+                    styles.get(line.machine), line.backend, [p.best_reference or "" for p in drawn])
+        for line in ordered
+        for drawn in [[p for p in by_line[line.history_key] if p.ratio_to_best_reference is not None]]
+        if drawn
+    ]
     failure_marks = [
         FailureMark(f.created_at, machine_label(f"{f.backend} {f.threads} thread{'s' if f.threads > 1 else ''}",
                                                 f.machine, styles, several_machines),
@@ -160,7 +167,7 @@ def series_charts(session: Session, query: SeriesQuery, max_points: int = DEFAUL
         for f in failures
     ]
     return SeriesCharts(
-        model=query.model, lines=chart_lines, steps=marks, speedups=ratio_lines,
+        model=query.model, lines=chart_lines, steps=marks, speedups=ratio_lines, reference_speedups=reference_lines,
         total_points=sampled.total_points, shown_points=len(sampled.points),
         failures=failure_marks, empty_notes=empty_notes(query, chart_lines, styles),
     )
@@ -229,7 +236,7 @@ def machine_night(session: Session, style: MachineStyle, latest: RunHeadline) ->
 def overview_row(model: str, threads: int, backends: dict[str, list[Night]], latest_run: str) -> OverviewRow:
     rates: dict[str, float] = {}
     week_change: dict[str, float | None] = {}
-    speedup = None
+    speedup = reference_speedup = best_reference = None
     for backend in sorted(backends):
         nights = backends[backend]
         now = [night for night in nights if night.run_id == latest_run]
@@ -240,7 +247,9 @@ def overview_row(model: str, threads: int, backends: dict[str, list[Night]], lat
             if backend == "tvm":
                 # The paired ratio measured in the run itself, not a ratio of two medians.
                 speedup = now[0].ratio_to_jit
-    return OverviewRow(model=model, threads=threads, rates=rates, week_change=week_change, speedup=speedup)
+                reference_speedup, best_reference = now[0].ratio_to_best_reference, now[0].best_reference
+    return OverviewRow(model=model, threads=threads, rates=rates, week_change=week_change, speedup=speedup,
+                       reference_speedup=reference_speedup, best_reference=best_reference)
 
 
 def comparison(session: Session, baseline: str, contender: str) -> list[ComparedResult] | None:

@@ -62,6 +62,9 @@ class SeriesPointOut(BaseModel):
     noisy: bool = False
     # The result's paired speed over jit in the same run.
     ratio_to_jit: float | None = None
+    # Its paired speed over the fastest reference runtime (ort, openvino) in the same run, and which.
+    ratio_to_best_reference: float | None = None
+    best_reference: str | None = None
 
 
 class SeriesOut(BaseModel):

@@ -9,6 +9,7 @@ from benchsvc.backends.base import Backend, Forward, Prepared
 # ort and openvino are the reference runtimes; they need the `benchsvc[reference]` extra.
 BACKEND_NAMES: tuple[str, ...] = ("jit", "tvm", "eager", "inductor", "ort", "openvino")
 DEFAULT_BACKENDS: tuple[str, ...] = ("jit", "tvm")
+REFERENCE_BACKENDS: tuple[str, ...] = ("ort", "openvino")
 
 
 class UnknownBackendError(ValueError):
@@ -51,6 +52,7 @@ __all__ = [
     "Backend",
     "Forward",
     "Prepared",
+    "REFERENCE_BACKENDS",
     "UnknownBackendError",
     "get_backend",
 ]

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
-from benchsvc.domain import RatioToJit, Result, Status
+from benchsvc.domain import RatioToJit, RatioToReference, Result, Status
 
 
-def ratio_cell(ratio: RatioToJit | None) -> str:
+def ratio_cell(ratio: RatioToJit | RatioToReference | None) -> str:
     if ratio is None:
         return "-"
-    return f"{ratio.median:.2f}x [{ratio.low:.2f}-{ratio.high:.2f}]"
+    cell = f"{ratio.median:.2f}x [{ratio.low:.2f}-{ratio.high:.2f}]"
+    return f"{cell} {ratio.reference}" if isinstance(ratio, RatioToReference) else cell
 
 
 def correctness_cell(result: Result) -> str:
@@ -37,20 +38,25 @@ def machine_cell(result: Result) -> str:
 
 
 def results_table(results: Sequence[Result]) -> Table:
+    """With reference runtimes in the run, a column of each result's speed over the fastest."""
+    with_references = any(result.ratio_to_best_reference is not None for result in results)
     table = Table(
         title="iterations per second (higher is better)",
         caption="vs jit: median of per-round paired ratios [95% bootstrap interval]; "
-        "cpu: share of the cores the timed threads had",
+        + ("vs best reference: the same against the faster of ort and openvino; " if with_references else "")
+        + "cpu: share of the cores the timed threads had",
     )
-    for column, justify in [
+    columns = [
         ("model", "left"), ("backend", "left"), ("threads", "right"), ("it/s median", "right"),
-        ("IQR", "right"), ("CoV", "right"), ("vs jit", "right"), ("cpu", "right"),
-        ("compile s", "right"), ("correctness", "left"),
-    ]:
+        ("IQR", "right"), ("CoV", "right"), ("vs jit", "right"),
+    ]
+    columns += [("vs best reference", "right")] if with_references else []
+    columns += [("cpu", "right"), ("compile s", "right"), ("correctness", "left")]
+    for column, justify in columns:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for result in results:
         summary = result.summary if result.status is Status.OK else None
-        table.add_row(
+        cells = [
             result.model,
             result.backend,
             str(result.threads),
@@ -58,8 +64,12 @@ def results_table(results: Sequence[Result]) -> Table:
             f"{summary.iqr:.2f}" if summary else "-",
             f"{summary.cov:.1%}" if summary else "-",
             ratio_cell(result.ratio_to_jit),
+        ]
+        cells += [ratio_cell(result.ratio_to_best_reference)] if with_references else []
+        cells += [
             machine_cell(result),
             f"{result.compile_seconds:.1f}" if result.compile_seconds is not None else "-",
             correctness_cell(result),
-        )
+        ]
+        table.add_row(*cells)
     return table

@@ -16,9 +16,9 @@ from typing import Any
 import torch
 
 from benchsvc.analysis.paired import paired_ratio
-from benchsvc.backends import get_backend
+from benchsvc.backends import REFERENCE_BACKENDS, get_backend
 from benchsvc.backends.base import Prepared
-from benchsvc.domain import Correctness, Result, Status
+from benchsvc.domain import Correctness, RatioToReference, Result, Status
 from benchsvc.models import InputShape, build_model, example_inputs
 from benchsvc.runner.correctness import check
 from benchsvc.runner.interference import is_noisy
@@ -130,7 +130,11 @@ def time_contenders(
     results = {
         c.identity["backend"]: result_of(c, timings.get(c.identity["backend"])) for c in contenders
     }
-    return [with_ratio_to_jit(result, results.get(BASELINE)) for result in results.values()]
+    best = fastest_reference(list(results.values()))
+    return [
+        with_ratio_to_best_reference(with_ratio_to_jit(result, results.get(BASELINE)), best)
+        for result in results.values()
+    ]
 
 
 def bound_forward(prepared: Prepared, inputs: tuple[torch.Tensor, ...]) -> Callable[[], object]:
@@ -180,6 +184,31 @@ def with_ratio_to_jit(result: Result, baseline: Result | None) -> Result:
     ):
         return result
     return result.model_copy(update={"ratio_to_jit": paired_ratio(result.samples, baseline.samples)})
+
+
+def fastest_reference(results: Sequence[Result]) -> Result | None:
+    """The reference runtime (ONNX Runtime, OpenVINO) with the highest median rate among the ok
+    results of one case; None where none ran ok."""
+    references = [
+        r for r in results if r.backend in REFERENCE_BACKENDS and r.status is Status.OK and r.summary is not None
+    ]
+    return max(references, key=lambda r: r.summary.median, default=None)
+
+
+def with_ratio_to_best_reference(result: Result, best: Result | None) -> Result:
+    """Pair an ok result's samples with the fastest reference runtime's from the same rounds; the
+    reference runtimes themselves are what the others are measured against."""
+    if (
+        best is None
+        or result.backend in REFERENCE_BACKENDS
+        or result.status is not Status.OK
+        or len(result.samples) != len(best.samples)
+    ):
+        return result
+    ratio = paired_ratio(result.samples, best.samples)
+    return result.model_copy(
+        update={"ratio_to_best_reference": RatioToReference(reference=best.backend, **ratio.model_dump())}
+    )
 
 
 def describe_failure(exc: BaseException) -> str:

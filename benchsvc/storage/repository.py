@@ -16,6 +16,7 @@ from benchsvc.domain import (
     Interference,
     Machine,
     RatioToJit,
+    RatioToReference,
     Result,
     RunDocument,
     Software,
@@ -109,6 +110,7 @@ def result_values(result: Result, document: RunDocument, machine_id: int) -> dic
     """The columns of a result's row, without its run_pk, which the caller knows once the run is stored."""
     summary = result.summary
     correctness = result.correctness
+    reference = result.ratio_to_best_reference
     return dict(
         history_key=result.history_key(document.machine),
         created_at=utc(document.created_at),
@@ -142,6 +144,10 @@ def result_values(result: Result, document: RunDocument, machine_id: int) -> dic
         ratio_median=result.ratio_to_jit.median if result.ratio_to_jit else None,
         ratio_low=result.ratio_to_jit.low if result.ratio_to_jit else None,
         ratio_high=result.ratio_to_jit.high if result.ratio_to_jit else None,
+        best_reference=reference.reference if reference else None,
+        reference_ratio_median=reference.median if reference else None,
+        reference_ratio_low=reference.low if reference else None,
+        reference_ratio_high=reference.high if reference else None,
         cpu_share=result.interference.cpu_share if result.interference else None,
         steal_fraction=result.interference.steal_fraction if result.interference else None,
         noisy=result.noisy,
@@ -360,6 +366,14 @@ def to_result(row: Any, *, include_samples: bool = True) -> Result:
         ratio_to_jit=(
             RatioToJit(median=row.ratio_median, low=row.ratio_low, high=row.ratio_high)
             if row.ratio_median is not None
+            else None
+        ),
+        ratio_to_best_reference=(
+            RatioToReference(
+                reference=row.best_reference, median=row.reference_ratio_median,
+                low=row.reference_ratio_low, high=row.reference_ratio_high,
+            )
+            if row.best_reference is not None and row.reference_ratio_median is not None
             else None
         ),
         interference=(

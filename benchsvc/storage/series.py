@@ -66,6 +66,9 @@ class SeriesPoint:
     # This result's paired speed over jit in the same run (median of per-round ratios).
     ratio_to_jit: float | None = None
     configuration: str = ""
+    # This result's paired speed over the fastest reference runtime of its run, and which that was.
+    ratio_to_best_reference: float | None = None
+    best_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,7 @@ def detail_columns(include_samples: bool) -> list:
     columns = [
         ResultRow.q1, ResultRow.q3, ResultRow.iqr, ResultRow.n_samples, ResultRow.compile_seconds,
         ResultRow.peak_memory_bytes, ResultRow.noisy, ResultRow.ratio_median, ResultRow.configuration,
+        ResultRow.reference_ratio_median, ResultRow.best_reference,
     ]
     return columns + [ResultRow.samples] if include_samples else columns
 
@@ -249,6 +253,7 @@ def to_point(row: Any, include_samples: bool) -> SeriesPoint:
         high=mapping.get("high", row.median), samples=list(row.samples or []) if include_samples else [],
         compile_seconds=row.compile_seconds, peak_memory_bytes=row.peak_memory_bytes, noisy=bool(row.noisy),
         ratio_to_jit=row.ratio_median, configuration=row.configuration or "",
+        ratio_to_best_reference=row.reference_ratio_median, best_reference=row.best_reference,
     )
 
 
@@ -276,6 +281,8 @@ class Night:
     created_at: datetime
     median: float
     ratio_to_jit: float | None = None
+    ratio_to_best_reference: float | None = None
+    best_reference: str | None = None
 
 
 def line_medians(
@@ -286,7 +293,10 @@ def line_medians(
     if not history_keys:
         return found
     statement = (
-        select(ResultRow.history_key, RunRow.run_id, ResultRow.created_at, ResultRow.median, ResultRow.ratio_median)
+        select(
+            ResultRow.history_key, RunRow.run_id, ResultRow.created_at, ResultRow.median, ResultRow.ratio_median,
+            ResultRow.reference_ratio_median, ResultRow.best_reference,
+        )
         .join(RunRow, RunRow.id == ResultRow.run_pk)
         .where(
             ResultRow.history_key.in_(list(history_keys)), ResultRow.status == Status.OK.value,
@@ -296,8 +306,8 @@ def line_medians(
     )
     if since is not None:
         statement = statement.where(ResultRow.created_at >= since)
-    for key, run_id, created_at, median, ratio in session.execute(statement):
-        found[key].append(Night(run_id, utc(created_at), median, ratio))
+    for key, run_id, created_at, median, ratio, reference_ratio, reference in session.execute(statement):
+        found[key].append(Night(run_id, utc(created_at), median, ratio, reference_ratio, reference))
     return found
 
 

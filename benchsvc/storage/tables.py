@@ -117,6 +117,11 @@ class ResultRow(Base):
     ratio_median: Mapped[float | None] = mapped_column(Float)
     ratio_low: Mapped[float | None] = mapped_column(Float)
     ratio_high: Mapped[float | None] = mapped_column(Float)
+    # The fastest reference runtime of the case in the run, and the paired speed over it.
+    best_reference: Mapped[str | None] = mapped_column(String(32))
+    reference_ratio_median: Mapped[float | None] = mapped_column(Float)
+    reference_ratio_low: Mapped[float | None] = mapped_column(Float)
+    reference_ratio_high: Mapped[float | None] = mapped_column(Float)
     cpu_share: Mapped[float | None] = mapped_column(Float)
     steal_fraction: Mapped[float | None] = mapped_column(Float)
     noisy: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -56,7 +56,8 @@ def get_series(
                     image_size=p.image_size, median=p.median, q1=p.q1, q3=p.q3, iqr=p.iqr, n=p.n, runs=p.runs,
                     low=p.low if p.low is not None else p.median, high=p.high if p.high is not None else p.median,
                     samples=list(p.samples) if include_samples else None, noisy=p.noisy,
-                    ratio_to_jit=p.ratio_to_jit,
+                    ratio_to_jit=p.ratio_to_jit, ratio_to_best_reference=p.ratio_to_best_reference,
+                    best_reference=p.best_reference,
                 )
                 for p in found.points
             ],

@@ -1,5 +1,6 @@
 from datetime import datetime, timedelta, timezone
 
+from benchsvc.domain import RatioToReference
 from tests.support.documents import a_document, a_result
 
 NIGHT = datetime(2026, 11, 1, 2, 0, tzinfo=timezone.utc)
@@ -88,3 +89,42 @@ def test_a_series_needs_a_model(client):
 
     assert answer.status_code == 422
     assert answer.json()["message"] == "model: Field required"
+
+
+def a_night_beside_the_reference_runtimes(post) -> None:
+    ratio = RatioToReference(reference="openvino", median=1.04, low=1.01, high=1.07)
+    post(a_document(a_result("jit"), a_result("tvm", ratio_to_best_reference=ratio), a_result("openvino"),
+                    created_at=NIGHT))
+
+
+def test_a_point_carries_its_paired_speed_over_the_fastest_reference_runtime_and_its_name(post, client):
+    a_night_beside_the_reference_runtimes(post)
+
+    answer = client.get("/api/v1/series", params={"model": "resnet18", "backend": "tvm"}).json()
+
+    [point] = answer["points"]
+    assert (point["ratio_to_best_reference"], point["best_reference"]) == (1.04, "openvino")
+
+
+def test_the_series_page_draws_the_speed_over_the_fastest_reference_runtime(post, client):
+    a_night_beside_the_reference_runtimes(post)
+
+    page = client.get("/series", params={"model": "resnet18"}).text
+
+    assert 'id="reference-chart"' in page
+
+
+def test_without_reference_runtimes_the_series_page_has_no_reference_chart(post, client):
+    nights(post, 2)
+
+    page = client.get("/series", params={"model": "resnet18"}).text
+
+    assert 'id="reference-chart"' not in page
+
+
+def test_the_home_page_shows_tvm_over_the_fastest_reference_runtime_of_the_latest_night(post, client):
+    a_night_beside_the_reference_runtimes(post)
+
+    page = client.get("/").text
+
+    assert "TVM / best reference" in page and "1.040x openvino" in page

@@ -17,17 +17,28 @@ from benchsvc.models import InputShape, build_model, example_inputs
 QUICK = ["--image-size", "32", "--repeat", "2", "--iterations", "1", "--warmup", "0"]
 
 
-def test_a_run_measures_jit_tvm_and_both_reference_runtimes():
+@pytest.fixture(scope="module")
+def run_beside_the_references() -> RunDocument:
     result = CliRunner().invoke(
         app,
         ["run", "--backends", "jit,tvm,ort,openvino", "--json", "--no-store", "--threads", "1", *QUICK],
     )
-
     assert result.exit_code == 0, result.output
-    document = RunDocument.model_validate_json(result.stdout)
-    assert [(r.backend, r.status) for r in document.results] == [
+    return RunDocument.model_validate_json(result.stdout)
+
+
+def test_a_run_measures_jit_tvm_and_both_reference_runtimes(run_beside_the_references):
+    assert [(r.backend, r.status) for r in run_beside_the_references.results] == [
         ("jit", Status.OK), ("tvm", Status.OK), ("ort", Status.OK), ("openvino", Status.OK)
     ]
+
+
+def test_tvm_in_a_run_is_paired_with_the_faster_reference_runtime(run_beside_the_references):
+    results = {r.backend: r for r in run_beside_the_references.results}
+    faster = max(("ort", "openvino"), key=lambda name: results[name].summary.median)
+
+    assert results["tvm"].ratio_to_best_reference.reference == faster
+    assert results["ort"].ratio_to_best_reference is None
 
 
 @pytest.mark.parametrize(("name", "threads_field"), [("ort", "intra_op_threads"), ("openvino", "inference_num_threads")])

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import inspect
 
-from benchsvc.domain import Status
+from benchsvc.domain import RatioToReference, Status
 from benchsvc.ingest import store
 from benchsvc.storage import (
     DatabaseError,
@@ -50,6 +50,18 @@ def test_a_stored_run_reads_back_identical(database_url):
 
     assert outcome.created
     assert stored == document
+
+
+def test_a_ratio_to_the_fastest_reference_runtime_reads_back_with_its_name(database_url):
+    ratio = RatioToReference(reference="openvino", median=1.04, low=1.01, high=1.07)
+    document = a_document(a_result("tvm", ratio_to_best_reference=ratio), a_result("openvino"))
+
+    with transaction(make_engine(database_url)) as session:
+        save_run(session, document)
+    with transaction(make_engine(database_url)) as session:
+        stored = get_run(session, document.run_id)
+
+    assert stored.results[0].ratio_to_best_reference == ratio
 
 
 def test_saving_the_same_run_twice_stores_it_once(database_url):
