@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import plotly.graph_objects as go
 
-from dashboards.inputs import ChartPoint, ComparedResult, Line, MachineNight, SeriesCharts
+from dashboards.inputs import ChartPoint, ComparedResult, Line, MachineNight, SeriesCharts, SpeedupLine
 
 MACHINE_PALETTE = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
@@ -144,34 +144,31 @@ def has_measure(charts: SeriesCharts, value: Callable[[ChartPoint], float | None
 
 
 def speedup_figure(charts: SeriesCharts) -> go.Figure:
-    figure = go.Figure()
-    for line in charts.speedups:
-        colour = line.machine.colour if line.machine else DEFAULT_COLOUR
-        figure.add_trace(go.Scatter(
-            x=line.times, y=line.ratios, mode="lines+markers", name=line.name, marker=dict(size=4, color=colour),
-            line=dict(color=colour, dash=BACKEND_DASH.get(line.backend, "longdash")),
-            hovertemplate="%{x|%Y-%m-%d}<br>%{y:.3f}x jit<extra>" + line.name + "</extra>",
-        ))
-    figure.add_hline(y=1.0, line=dict(color="black", width=1, dash="dash"))
-    figure.update_layout(title=f"{charts.model}: speed over jit (median of per-round paired ratios)",
-                         yaxis_title="x jit", **LAYOUT)
-    return figure
+    return ratio_figure(charts.speedups, f"{charts.model}: speed over jit (median of per-round paired ratios)",
+                        "x jit", "jit")
 
 
 def reference_figure(charts: SeriesCharts) -> go.Figure:
+    return ratio_figure(
+        charts.reference_speedups,
+        f"{charts.model}: speed over the fastest of ONNX Runtime and OpenVINO (paired per round)",
+        "x fastest reference", "%{customdata}",
+    )
+
+
+def ratio_figure(lines: list[SpeedupLine], title: str, axis: str, over: str) -> go.Figure:
+    """Paired ratios night by night, a line per series; `over` names the denominator in the hover
+    (a plotly template: %{customdata} reads each night's reference runtime)."""
     figure = go.Figure()
-    for line in charts.reference_speedups:
+    for line in lines:
         colour = line.machine.colour if line.machine else DEFAULT_COLOUR
         figure.add_trace(go.Scatter(
-            x=line.times, y=line.ratios, customdata=line.references, mode="lines+markers", name=line.name,
+            x=line.times, y=line.ratios, customdata=line.references or None, mode="lines+markers", name=line.name,
             marker=dict(size=4, color=colour), line=dict(color=colour, dash=BACKEND_DASH.get(line.backend, "longdash")),
-            hovertemplate="%{x|%Y-%m-%d}<br>%{y:.3f}x %{customdata}<extra>" + line.name + "</extra>",
+            hovertemplate="%{x|%Y-%m-%d}<br>%{y:.3f}x " + over + "<extra>" + line.name + "</extra>",
         ))
     figure.add_hline(y=1.0, line=dict(color="black", width=1, dash="dash"))
-    figure.update_layout(
-        title=f"{charts.model}: speed over the fastest of ONNX Runtime and OpenVINO (paired per round)",
-        yaxis_title="x fastest reference", **LAYOUT,
-    )
+    figure.update_layout(title=title, yaxis_title=axis, **LAYOUT)
     return figure
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from dashboards.figures import IQR_LEGEND, rate_figure
+from dashboards.figures import IQR_LEGEND, rate_figure, reference_figure
 from dashboards.inputs import ChartPoint, Line, SeriesCharts, SpeedupLine, StepMark
 from dashboards.pages import report_page
 
@@ -34,3 +34,16 @@ def test_the_report_is_one_file_with_plotly_inlined_and_nothing_fetched():
     assert "<script src=" not in html
     assert "Plotly" in html and "resnet18" in html
     assert html.count('class="chart"') == 2
+
+
+def test_the_reference_chart_names_each_nights_fastest_reference_runtime_in_its_hover():
+    times = [START + timedelta(days=i) for i in range(2)]
+    reference_line = SpeedupLine("tvm 2 threads", times, [1.04, 0.98], backend="tvm", references=["openvino", "ort"])
+    given = SeriesCharts(model="resnet50", lines=[], steps=[], speedups=[], total_points=2, shown_points=2,
+                         reference_speedups=[reference_line])
+
+    [trace] = reference_figure(given).data
+
+    assert list(trace.y) == [1.04, 0.98]
+    assert list(trace.customdata) == ["openvino", "ort"]
+    assert "%{customdata}" in trace.hovertemplate
