@@ -7,8 +7,9 @@ Prints one markdown table per thread count: eager, jit, tvm (default: this machi
 shipped-for-this-CPU tuning database if there is one), tvm untuned (default schedules), ONNX
 Runtime and OpenVINO. Each round takes one sample of every backend at every thread count, in
 an order that rotates from round to round, so that load from other processes hits all of them
-alike; the ratio to jit and the thread scaling are medians of per-round ratios. Correctness is the runner's gate (1e-3 of the
-largest eager logit, top-5 agree) with the largest difference relative to that logit.
+alike; the ratio to jit and the thread scaling are medians of per-round ratios. Correctness is
+the runner's gate (1e-3 of the largest eager logit, top-5 agree) with the largest difference
+relative to that logit.
 """
 
 from __future__ import annotations
