@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from benchsvc.analysis.paired import paired_ratio
-from benchsvc.domain import Commit, Machine, Result, RunDocument, Software, Status, Summary
+from benchsvc.domain import Commit, Machine, RatioToReference, Result, RunDocument, Software, Status, Summary
 from tests.support.synthetic import NoiseModel, noisy_nights, step_levels
 
 # it/s of TorchScript at batch 1 on 2 threads, roughly as measured on our machines;
@@ -25,6 +25,8 @@ JIT_RATE = {
 }
 TVM_SPEEDUP = {"resnet18": 1.10, "resnet50": 0.95}
 DEFAULT_SPEEDUP = 1.02
+# The reference runtimes' rates as shares of TVM's.
+REFERENCE_SHARE = {"ort": 0.90, "openvino": 0.96}
 SINGLE_THREAD_SHARE = 0.55
 
 
@@ -93,7 +95,8 @@ def generate_history(plan: HistoryPlan = HistoryPlan()) -> Iterator[RunDocument]
         samples = {case: nights_by_case[case][night].samples for case in nights_by_case}
         results = [
             failure_result(failed[case]) if case in failed
-            else result(*case, samples[case], samples.get((case[0], "jit", case[2])), noisy=night in plan.noisy)
+            else result(*case, samples[case], samples.get((case[0], "jit", case[2])), noisy=night in plan.noisy,
+                        best_reference=fastest_reference(samples, failed, case[0], case[2]))
             for case in nights_by_case
         ]
         yield RunDocument(
@@ -109,7 +112,7 @@ def generate_history(plan: HistoryPlan = HistoryPlan()) -> Iterator[RunDocument]
 def levels(plan: HistoryPlan, model: str, backend: str, threads: int) -> np.ndarray:
     base = JIT_RATE[model] * (1.0 if threads > 1 else SINGLE_THREAD_SHARE)
     if backend != "jit":
-        base *= TVM_SPEEDUP.get(model, DEFAULT_SPEEDUP)
+        base *= TVM_SPEEDUP.get(model, DEFAULT_SPEEDUP) * REFERENCE_SHARE.get(backend, 1.0)
     steps = [(s.night, s.size) for s in plan.steps if (s.model, s.backend, s.threads) == (model, backend, threads)]
     return step_levels(plan.nights, base, steps)
 
@@ -120,16 +123,31 @@ def software(night: int, nights: int) -> Software:
     return Software(python="3.11.9", torch="2.14.1", torchvision="0.29.1", tvm=tvm, benchsvc="0.1.0")
 
 
+def fastest_reference(
+    samples: dict[tuple[str, str, int], Sequence[float]], failed: dict, model: str, threads: int
+) -> tuple[str, Sequence[float]] | None:
+    """The reference runtime of the case with the highest median that night, with its samples."""
+    found = [
+        (float(np.median(values)), backend, values) for (m, backend, t), values in samples.items()
+        if (m, t) == (model, threads) and backend in REFERENCE_SHARE and (m, backend, t) not in failed
+    ]
+    return max(found, key=lambda entry: entry[0])[1:] if found else None
+
+
 def result(
     model: str, backend: str, threads: int, samples: Sequence[float], jit_samples: Sequence[float] | None = None,
-    *, noisy: bool = False,
+    *, noisy: bool = False, best_reference: tuple[str, Sequence[float]] | None = None,
 ) -> Result:
     # Samples of one night are taken in the same rounds as jit's, as `benchsvc run` does.
     ratio = paired_ratio(samples, jit_samples) if backend != "jit" and jit_samples else None
+    reference = None
+    if best_reference is not None and backend not in REFERENCE_SHARE:
+        name, reference_samples = best_reference
+        reference = RatioToReference(reference=name, **paired_ratio(samples, reference_samples).model_dump())
     return Result(
         model=model, backend=backend, batch_size=1, image_size=224, threads=threads, status=Status.OK,
         samples=list(samples), calls_per_sample=10, warmup_calls=3, summary=summary(samples), ratio_to_jit=ratio,
-        noisy=noisy,
+        ratio_to_best_reference=reference, noisy=noisy,
     )
 
 
