@@ -13,12 +13,14 @@ from torch_tvm_core.errors import (
     LoweringError,
     SettingsError,
     TargetError,
+    TuningBusyError,
     TuningDatabaseError,
     UnsupportedOperatorError,
 )
 from torch_tvm_core.jit_trace import disable, enable, is_enabled
 from torch_tvm_core.explanation import Explanation, explain
-from torch_tvm_core.schedules.tuning import TuningProgress, tune
+from torch_tvm_core.schedules.tuning import TuningProgress, machine_tuning_database, tune
+from torch_tvm_core.schedules.tuning_lock import tuning_process
 from torch_tvm_core.settings import Settings
 from torch_tvm_core.tuning_database import TuningDatabase, apply_tuning, check_tuning_database
 
@@ -33,6 +35,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "TargetError",
+    "TuningBusyError",
     "TuningDatabase",
     "TuningDatabaseError",
     "TuningProgress",
@@ -44,6 +47,8 @@ __all__ = [
     "enable",
     "explain",
     "is_enabled",
+    "machine_tuning_database",
     "to_relax",
     "tune",
+    "tuning_process",
 ]

@@ -17,6 +17,15 @@ class TuningDatabaseError(SettingsError):
     """A path given as a tuning database is missing or is not a MetaSchedule JSON database."""
 
 
+class TuningBusyError(RuntimeError):
+    """Another process is tuning the same database."""
+
+    def __init__(self, database: object, pid: int | None) -> None:
+        self.database, self.pid = database, pid
+        holder = f"process {pid}" if pid else "another process"
+        super().__init__(f"{database} is being tuned by {holder}; wait for it to finish, or tune into another database")
+
+
 class UnsupportedOperatorError(RuntimeError):
     """The graph holds operators TVM cannot take, where falling back is not allowed
     (strict=True, or to_relax(), which lowers the whole graph)."""

@@ -27,6 +27,7 @@ from torch_tvm_core import capture, lower, pipeline, threads
 from torch_tvm_core.schedules import databases
 from torch_tvm_core.schedules.conv_rule import find_conv_block, schedule_conv
 from torch_tvm_core.schedules.cpu import cpu_identity
+from torch_tvm_core.schedules.tuning_lock import exclusive_tuning
 from torch_tvm_core.schedules.kernel_timing import (
     MIN_GAIN_OVER_DEFAULT,
     Kernel,
@@ -74,12 +75,32 @@ def tune(
     compiles that name no database use. It is created if needed and reused if it exists:
     kernels it already has a record for are skipped, so an interrupted run resumes.
     target: None for this CPU with torch's thread count, which kernels are also timed with.
+    Raises TuningBusyError while another process tunes the same database.
     """
     if trials < 1:
         raise ValueError(f"trials must be >= 1, got {trials}")
     target = target or pipeline.default_target(torch.get_num_threads())
     path = pathlib.Path(database) if database is not None else databases.machine_database(target)
     path.mkdir(parents=True, exist_ok=True)
+    with exclusive_tuning(path):
+        _tune_kernels(model, inputs, trials, path, target, on_progress, margin)
+    return path
+
+
+def machine_tuning_database() -> pathlib.Path:
+    """Where tune() keeps this machine's records for this CPU when it is given no database."""
+    return databases.machine_database(pipeline.default_target())
+
+
+def _tune_kernels(
+    model: torch.nn.Module | Callable,
+    inputs: Sequence[Any],
+    trials: int,
+    path: pathlib.Path,
+    target: tvm.target.Target,
+    on_progress: ProgressCallback | None,
+    margin: float,
+) -> None:
     _describe(path, target, margin)
     kernels = pipeline.lower_to_kernels(
         lower.relax_module(capture.export_program(model, inputs)), target
@@ -95,7 +116,6 @@ def tune(
                         task.task_name, index + 1, len(tasks), ran, _best_us(path, task), speedup
                     )
                 )
-    return path
 
 
 def _describe(path: pathlib.Path, target: tvm.target.Target, margin: float) -> None:
