@@ -64,6 +64,6 @@ def test_tune_in_the_background_returns_at_once_and_its_own_process_writes_the_d
     deadline = time.monotonic() + 600
     while "database:" not in log.read_text() and time.monotonic() < deadline:
         time.sleep(1)
-    assert "15/15" in log.read_text() or log.read_text().count("schedules timed") == 15, log.read_text()
+    assert "15/15" in log.read_text(), log.read_text()
     records = (database / "database_tuning_record.json").read_text().splitlines()
     assert len(records) == 15
