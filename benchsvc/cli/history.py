@@ -49,7 +49,9 @@ def history(
             {"run_id": p.run_id, "created_at": p.created_at.isoformat(), "commit": p.commit_sha,
              "history_key": p.history_key, "machine": p.machine, "backend": p.backend, "threads": p.threads,
              "batch_size": p.batch_size, "image_size": p.image_size, "configuration": p.configuration,
-             "median": p.median, "iqr": p.iqr, "n": p.n, "ratio_to_jit": p.ratio_to_jit, "noisy": p.noisy}
+             "median": p.median, "iqr": p.iqr, "n": p.n, "ratio_to_jit": p.ratio_to_jit,
+             "ratio_to_best_reference": p.ratio_to_best_reference, "best_reference": p.best_reference,
+             "noisy": p.noisy}
             for p in points
         ], indent=2))
         return
@@ -71,16 +73,22 @@ def series_table(model: str, key: str, points: list[SeriesPoint]) -> Table:
         f"{first.image_size}x{first.image_size}" + (f" · {first.configuration}" if first.configuration else "")
     )
     table = Table(title=f"{identity}\nseries {key} on machine {first.machine}: iterations per second")
-    for column in ("time (UTC)", "commit", "median", "IQR", "samples", "vs jit", "noisy"):
+    with_references = any(point.ratio_to_best_reference is not None for point in points)
+    columns = ["time (UTC)", "commit", "median", "IQR", "samples", "vs jit"]
+    columns += ["vs best reference"] if with_references else []
+    for column in [*columns, "noisy"]:
         table.add_column(column)
     for point in points:
-        table.add_row(
+        cells = [
             point.created_at.strftime("%Y-%m-%d %H:%M"),
             (point.commit_sha or "-")[:10],
             f"{point.median:.2f}",
             f"{point.iqr:.2f}",
             str(point.n),
             f"{point.ratio_to_jit:.2f}x" if point.ratio_to_jit is not None else "-",
-            "noisy" if point.noisy else "",
-        )
+        ]
+        if with_references:
+            reference = point.ratio_to_best_reference
+            cells.append(f"{reference:.2f}x {point.best_reference}" if reference is not None else "-")
+        table.add_row(*cells, "noisy" if point.noisy else "")
     return table
