@@ -70,7 +70,7 @@ def schedule_conv(sch: s_tir.Schedule, target: Target, choose: ChooseValue) -> b
     conv = find_conv_block(sch)
     if conv is None:
         return False
-    _schedule_producers(sch, conv, target)
+    _schedule_producers(sch, conv, target, rows_outermost=input_outweighs_weights(sch, conv))
     n, occ, y, x, ocb, icc, ry, rx, icb = sch.get_loops(conv)
     oc_block = int(sch.get(ocb).extent)
     vectors = max(1, oc_block // simd_lanes(target))
@@ -139,13 +139,26 @@ def input_outweighs_weights(sch: s_tir.Schedule, conv: s_tir.SBlockRV) -> bool:
     return math.prod(int(d) for d in data.shape) > math.prod(int(d) for d in kernel.shape)
 
 
-def _schedule_producers(sch: s_tir.Schedule, conv: s_tir.SBlockRV, target: Target) -> None:
-    """Input packing and padding: inline packing into padding, then run padding in parallel."""
+def _schedule_producers(
+    sch: s_tir.Schedule, conv: s_tir.SBlockRV, target: Target, rows_outermost: bool
+) -> None:
+    """Input packing and padding: inline packing into padding, then run padding in parallel.
+
+    rows_outermost: the conv's threads take ranges of rows, so the padding's take the same
+    rows of every channel chunk, and each core reads back what it wrote. Split by chunks, as
+    the blocked layout lies, every thread read half its rows from the other core's cache:
+    ResNeXt-50's grouped 3x3 convs, padded that way, scaled 1.26x from one thread to two
+    (AMD Zen 4).
+    """
     producers = [b for b in sch.get_producers(conv) if not _reads_only_constants(sch, b)]
     for block in producers:
         for inner_producer in sch.get_producers(block):
             sch.compute_inline(inner_producer)
         loops = sch.get_loops(block)
+        if rows_outermost and len(loops) == 5:
+            batch, chunk, row, column, lane = loops
+            sch.reorder(batch, row, chunk, column, lane)
+            loops = [batch, row, chunk, column, lane]
         sch.parallel(sch.fuse(*loops[:-2]) if len(loops) > 2 else loops[0])
         if int(sch.get(loops[-1]).extent) <= 4 * simd_lanes(target):
             sch.vectorize(loops[-1])
