@@ -54,12 +54,13 @@ class Toolchain:
         return cls(target, opt_level, resolve_tuning_database(tuning_db, target))
 
     @functools.cached_property
-    def database(self) -> ms.database.JSONDatabase | None:
-        """The tuning database opened for TVM, once per compile (parsing it takes a while)."""
+    def database(self) -> ms.database.Database | None:
+        """The tuning database's tuned schedules opened for TVM, once per compile (parsing it
+        takes a while)."""
         if self.tuning is None:
             return None
         try:
-            return databases.open_database(self.tuning.path)
+            return databases.open_tuned_schedules(self.tuning.path)
         except Exception as exc:  # TVM raises its own error types for unreadable records
             raise TuningDatabaseError(
                 f"TVM cannot read tuning database {self.tuning.name!r}: {exc}"

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 import torch_tvm_core
+from tests.support.tuning import database_with_tuned_records
 
 
 def conv_model() -> nn.Module:
@@ -22,10 +23,8 @@ def image() -> torch.Tensor:
 
 @pytest.fixture(scope="module")
 def one_tuned_kernel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with a record for the model's one conv kernel, nothing for the rest."""
-    path = tmp_path_factory.mktemp("tuned")
-    torch_tvm_core.tune(conv_model(), (image(),), trials=1, database=path)
-    return path
+    """A database with a tuned record for the model's one conv kernel, nothing for the rest."""
+    return database_with_tuned_records(conv_model(), (image(),), tmp_path_factory.mktemp("tuned"))
 
 
 def test_a_database_given_by_path_is_named_hashed_and_its_kernels_counted(
@@ -71,3 +70,14 @@ def test_kernel_counts_survive_a_load_from_the_disk_cache(
 
     assert second.disk_cache_hits == 1
     assert second.tuning == first.tuning
+
+
+def test_a_record_that_kept_the_default_schedule_leaves_its_kernel_to_the_default_rule(tmp_path: Path) -> None:
+    # Given a database whose one record says the default schedule was best
+    torch_tvm_core.tune(conv_model(), (image(),), trials=1, database=tmp_path)
+
+    # When a model is compiled with it
+    compiled = torch_tvm_core.compile(conv_model(), (image(),), tuning_db=tmp_path, cache_dir=None)
+
+    # Then the kernel takes today's default rule, not the stored trace of the default
+    assert torch_tvm_core.explain(compiled).tuning["kernels_tuned"] == 0

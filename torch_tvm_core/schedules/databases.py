@@ -39,6 +39,31 @@ def open_database(path: pathlib.Path) -> ms.database.JSONDatabase:
     )
 
 
+def open_tuned_schedules(path: pathlib.Path) -> ms.database.MemoryDatabase:
+    """The records of the database at `path` that beat the default schedule when tuned.
+
+    A record that kept the default says "the default rule is best here"; its trace is the
+    default rule of the day it was tuned, so applying it would pin that day's default (its
+    loops, its threads' split) against every later improvement of the rule. Those kernels take
+    today's default rule instead; the tuner still reads them from `path`, and skips them.
+    """
+    tuned = ms.database.MemoryDatabase()
+    for record in open_database(path).get_all_tuning_records():
+        if not is_default(record):
+            tuned.commit_tuning_record(
+                ms.database.TuningRecord(
+                    record.trace, tuned.commit_workload(record.workload.mod), record.run_secs,
+                    record.target, record.args_info,
+                )
+            )
+    return tuned
+
+
+def is_default(record: ms.database.TuningRecord) -> bool:
+    """Whether the record is the untuned schedule: every decision took its first candidate."""
+    return all(int(index) == 0 for index in record.trace.decisions.values())
+
+
 def database_for_cpu(target: Target) -> pathlib.Path | None:
     """The database a compile for `target` applies when the caller named none and applied none."""
     own = machine_database(target)

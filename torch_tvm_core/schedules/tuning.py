@@ -247,11 +247,6 @@ def _best_us(path: pathlib.Path, task: ms.ExtractedTask) -> float | None:
     return None if seconds is None else 1e6 * seconds
 
 
-def is_default(record: ms.database.TuningRecord) -> bool:
-    """Whether the record is the untuned schedule: every decision took its first candidate."""
-    return all(int(index) == 0 for index in record.trace.decisions.values())
-
-
 def _mean_seconds(record: ms.database.TuningRecord) -> float | None:
     seconds = [float(s) for s in (record.run_secs or [])]
     if not seconds or max(seconds) >= 1e9:  # MetaSchedule marks failed runs with 1e10

@@ -8,7 +8,8 @@ from torch import nn
 
 from torch_tvm_core.schedules import databases
 from torch_tvm_core.schedules.kernel_timing import MIN_GAIN_OVER_DEFAULT, beats_default
-from torch_tvm_core.schedules.tuning import is_default, tune
+from torch_tvm_core.schedules.databases import is_default
+from torch_tvm_core.schedules.tuning import tune
 
 
 @pytest.mark.parametrize(
