@@ -198,14 +198,11 @@ class RatioToJit(Frozen):
     high: Rate
 
 
-class RatioToReference(Frozen):
+class RatioToReference(RatioToJit):
     """A backend's speed over the fastest reference runtime (ONNX Runtime, OpenVINO) of the same
-    case in the same run: the median of per-round paired ratios and its 95% interval."""
+    case in the same run, measured as RatioToJit is; `reference` names that runtime."""
 
     reference: Name = Field(min_length=1, max_length=32)
-    median: Rate
-    low: Rate
-    high: Rate
 
 
 class Interference(Frozen):

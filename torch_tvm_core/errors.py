@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 
@@ -20,7 +21,7 @@ class TuningDatabaseError(SettingsError):
 class TuningBusyError(RuntimeError):
     """Another process is tuning the same database."""
 
-    def __init__(self, database: object, pid: int | None) -> None:
+    def __init__(self, database: os.PathLike | str, pid: int | None) -> None:
         self.database, self.pid = database, pid
         holder = f"process {pid}" if pid else "another process"
         super().__init__(f"{database} is being tuned by {holder}; wait for it to finish, or tune into another database")
