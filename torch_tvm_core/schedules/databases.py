@@ -18,6 +18,11 @@ import platformdirs
 from tvm.s_tir import meta_schedule as ms
 from tvm.target import Target
 
+from torch_tvm_core.schedules.conv_decisions import (
+    recorded_decisions,
+    samples_only_categories,
+    trace_to_apply,
+)
 from torch_tvm_core.schedules.cpu import CpuIdentity, cpu_identity
 
 SHIPPED_DIR = pathlib.Path(__file__).parent / "databases"
@@ -40,19 +45,24 @@ def open_database(path: pathlib.Path) -> ms.database.JSONDatabase:
 
 
 def open_tuned_schedules(path: pathlib.Path) -> ms.database.MemoryDatabase:
-    """The records of the database at `path` that beat the default schedule when tuned.
+    """The records of the database at `path` that beat the default schedule when tuned, with
+    their decisions replayed through today's conv rule.
 
     A record that kept the default says "the default rule is best here"; its trace is the
     default rule of the day it was tuned, so applying it would pin that day's default (its
     loops, its threads' split) against every later improvement of the rule. Those kernels take
     today's default rule instead; the tuner still reads them from `path`, and skips them.
+    A tuned record's trace pins the same things around its decisions, so only its decisions
+    are kept (conv_decisions.trace_to_apply), and only while today's rule still offers the
+    candidates they were chosen among.
     """
     tuned = ms.database.MemoryDatabase()
     for record in open_database(path).get_all_tuning_records():
-        if not is_default(record):
+        trace = None if is_default(record) else trace_to_apply(record)
+        if trace is not None:
             tuned.commit_tuning_record(
                 ms.database.TuningRecord(
-                    record.trace, tuned.commit_workload(record.workload.mod), record.run_secs,
+                    trace, tuned.commit_workload(record.workload.mod), record.run_secs,
                     record.target, record.args_info,
                 )
             )
@@ -60,8 +70,11 @@ def open_tuned_schedules(path: pathlib.Path) -> ms.database.MemoryDatabase:
 
 
 def is_default(record: ms.database.TuningRecord) -> bool:
-    """Whether the record is the untuned schedule: every decision took its first candidate."""
-    return all(int(index) == 0 for index in record.trace.decisions.values())
+    """Whether the record is the conv rule's untuned schedule: every decision took its first
+    candidate."""
+    return samples_only_categories(record.trace) and all(
+        decision.index == 0 for decision in recorded_decisions(record.trace)
+    )
 
 
 def database_for_cpu(target: Target) -> pathlib.Path | None:

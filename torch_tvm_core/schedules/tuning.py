@@ -25,6 +25,7 @@ from tvm.s_tir import meta_schedule as ms
 
 from torch_tvm_core import capture, lower, pipeline, threads
 from torch_tvm_core.schedules import databases
+from torch_tvm_core.schedules.conv_decisions import replaying
 from torch_tvm_core.schedules.conv_rule import find_conv_block, schedule_conv
 from torch_tvm_core.schedules.cpu import cpu_identity
 from torch_tvm_core.schedules.tuning_lock import exclusive_tuning
@@ -197,7 +198,7 @@ def _scheduled(
     workload_mod: tvm.IRModule, target: tvm.target.Target, decisions: tuple[int, ...]
 ) -> tvm.s_tir.Schedule:
     sch = tvm.s_tir.Schedule(workload_mod)
-    schedule_conv(sch, target, _replaying(decisions))
+    schedule_conv(sch, target, replaying(decisions))
     return sch
 
 
@@ -226,18 +227,6 @@ def _space(workload_mod: tvm.IRModule, target: tvm.target.Target) -> list[tuple[
     default, rest = paths[0], paths[1:]
     random.Random(0).shuffle(rest)
     return [default, *rest]
-
-
-def _replaying(decisions: tuple[int, ...]):
-    """A choice that takes the given decisions and records them in the trace as samples."""
-    remaining = list(decisions)
-
-    def choose(sch: tvm.s_tir.Schedule, candidates: list[int]) -> object:
-        index = remaining.pop(0)
-        probs = [1.0 / len(candidates)] * len(candidates)
-        return sch.sample_categorical(candidates, probs, decision=index)
-
-    return choose
 
 
 def _best_us(path: pathlib.Path, task: ms.ExtractedTask) -> float | None:

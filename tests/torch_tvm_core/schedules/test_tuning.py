@@ -88,7 +88,8 @@ def test_given_any_point_of_a_conv_space_when_run_then_it_computes_what_the_defa
     from tvm.s_tir import meta_schedule as ms
 
     from torch_tvm_core import capture, lower
-    from torch_tvm_core.schedules.tuning import _is_conv, _replaying, _space, schedule_conv
+    from torch_tvm_core.schedules.conv_decisions import replaying
+    from torch_tvm_core.schedules.tuning import _is_conv, _space, schedule_conv
 
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(16, 32, 3, padding=1), nn.ReLU()).eval()
@@ -106,7 +107,7 @@ def test_given_any_point_of_a_conv_space_when_run_then_it_computes_what_the_defa
     assert len(space) > 4
     for decisions in space:
         sch = tvm.s_tir.Schedule(workload)
-        schedule_conv(sch, target, _replaying(decisions))
+        schedule_conv(sch, target, replaying(decisions))
         args = [tvm.runtime.tensor(x) for x in inputs]
         tvm.compile(sch.mod, target=target)["main"](*args)
         outputs.append(args[-1].numpy())
