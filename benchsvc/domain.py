@@ -205,6 +205,13 @@ class RatioToReference(RatioToJit):
     reference: Name = Field(min_length=1, max_length=32)
 
 
+class ThreadScaling(RatioToJit):
+    """A result's speed over its own backend's at the run's fewest threads (`threads`), measured
+    in the same rounds as RatioToJit is: 1.9 means two threads ran 1.9x as fast as one."""
+
+    threads: int = Field(ge=1, le=4096)
+
+
 class Interference(Frozen):
     """How much of the machine the benchmark had while it was timed."""
 
@@ -246,6 +253,7 @@ class Result(Frozen):
     explain: Annotated[dict[str, Any], AfterValidator(plain_json)] | None = None
     ratio_to_jit: RatioToJit | None = None
     ratio_to_best_reference: RatioToReference | None = None
+    scaling: ThreadScaling | None = None
     interference: Interference | None = None
     noisy: bool = False
     # Fraction of the model's floating-point work that ran in the backend proper (tvm).
@@ -264,6 +272,14 @@ class Result(Frozen):
             problem = self.summary.disagreement(self.samples)
             if problem is not None:
                 raise ValueError(f"summary does not match the samples: {problem}")
+        return self
+
+    @model_validator(mode="after")
+    def scaling_starts_from_fewer_threads(self) -> Result:
+        if self.scaling is not None and self.scaling.threads >= self.threads:
+            raise ValueError(
+                f"scaling.threads ({self.scaling.threads}) must be fewer than the result's threads ({self.threads})"
+            )
         return self
 
     def history_key(self, machine: Machine) -> str:

@@ -65,6 +65,9 @@ class SeriesPointOut(BaseModel):
     # Its paired speed over the fastest reference runtime (ort, openvino) in the same run, and which.
     ratio_to_best_reference: float | None = None
     best_reference: str | None = None
+    # Its paired speed over the same backend at the run's fewest threads (scaling_threads).
+    scaling: float | None = None
+    scaling_threads: int | None = None
 
 
 class SeriesOut(BaseModel):

@@ -51,7 +51,7 @@ def history(
              "batch_size": p.batch_size, "image_size": p.image_size, "configuration": p.configuration,
              "median": p.median, "iqr": p.iqr, "n": p.n, "ratio_to_jit": p.ratio_to_jit,
              "ratio_to_best_reference": p.ratio_to_best_reference, "best_reference": p.best_reference,
-             "noisy": p.noisy}
+             "scaling": p.scaling, "scaling_threads": p.scaling_threads, "noisy": p.noisy}
             for p in points
         ], indent=2))
         return
@@ -76,6 +76,8 @@ def series_table(model: str, key: str, points: list[SeriesPoint]) -> Table:
     with_references = any(point.ratio_to_best_reference is not None for point in points)
     columns = ["time (UTC)", "commit", "median", "IQR", "samples", "vs jit"]
     columns += ["vs best reference"] if with_references else []
+    with_scaling = any(point.scaling is not None for point in points)
+    columns += ["vs fewest threads"] if with_scaling else []
     for column in [*columns, "noisy"]:
         table.add_column(column)
     for point in points:
@@ -90,5 +92,7 @@ def series_table(model: str, key: str, points: list[SeriesPoint]) -> Table:
         if with_references:
             reference = point.ratio_to_best_reference
             cells.append(f"{reference:.2f}x {point.best_reference}" if reference is not None else "-")
+        if with_scaling:
+            cells.append(f"{point.scaling:.2f}x from {point.scaling_threads}" if point.scaling is not None else "-")
         table.add_row(*cells, "noisy" if point.noisy else "")
     return table

@@ -1,4 +1,5 @@
-"""The table `benchsvc run` prints: one row per result, paired speedups against jit."""
+"""The table `benchsvc run` prints: one row per result, paired speedups against jit, the
+fastest reference runtime and the fewest threads."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
-from benchsvc.domain import RatioToJit, RatioToReference, Result, Status
+from benchsvc.domain import RatioToJit, RatioToReference, Result, Status, ThreadScaling
 
 
-def ratio_cell(ratio: RatioToJit | RatioToReference | None) -> str:
+def ratio_cell(ratio: RatioToJit | RatioToReference | ThreadScaling | None) -> str:
     if ratio is None:
         return "-"
     cell = f"{ratio.median:.2f}x [{ratio.low:.2f}-{ratio.high:.2f}]"
-    return f"{cell} {ratio.reference}" if isinstance(ratio, RatioToReference) else cell
+    if isinstance(ratio, RatioToReference):
+        return f"{cell} {ratio.reference}"
+    if isinstance(ratio, ThreadScaling):
+        return f"{cell} from {ratio.threads}"
+    return cell
 
 
 def correctness_cell(result: Result) -> str:
@@ -38,19 +43,27 @@ def machine_cell(result: Result) -> str:
 
 
 def results_table(results: Sequence[Result]) -> Table:
-    """With reference runtimes in the run, a column of each result's speed over the fastest."""
+    """With reference runtimes in the run, a column of each result's speed over the fastest;
+    over several thread counts, one of its speed over the fewest; above batch 1, images/s."""
     with_references = any(result.ratio_to_best_reference is not None for result in results)
+    with_scaling = any(result.scaling is not None for result in results)
+    with_images = any(result.batch_size > 1 for result in results)
     table = Table(
         title="iterations per second (higher is better)",
         caption="vs jit: median of per-round paired ratios [95% bootstrap interval]; "
         + ("vs best reference: the same against the faster of ort and openvino; " if with_references else "")
+        + ("vs fewest threads: the same against the backend at the run's fewest threads; " if with_scaling else "")
+        + ("images/s: it/s x batch size; " if with_images else "")
         + "cpu: share of the cores the timed threads had",
     )
     columns = [
         ("model", "left"), ("backend", "left"), ("threads", "right"), ("it/s median", "right"),
-        ("IQR", "right"), ("CoV", "right"), ("vs jit", "right"),
+        ("IQR", "right"), ("CoV", "right"),
     ]
+    columns += [("images/s", "right")] if with_images else []
+    columns += [("vs jit", "right")]
     columns += [("vs best reference", "right")] if with_references else []
+    columns += [("vs fewest threads", "right")] if with_scaling else []
     columns += [("cpu", "right"), ("compile s", "right"), ("correctness", "left")]
     for column, justify in columns:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
@@ -63,9 +76,11 @@ def results_table(results: Sequence[Result]) -> Table:
             f"{summary.median:.2f}" if summary else "-",
             f"{summary.iqr:.2f}" if summary else "-",
             f"{summary.cov:.1%}" if summary else "-",
-            ratio_cell(result.ratio_to_jit),
         ]
+        cells += [f"{summary.median * result.batch_size:.1f}" if summary else "-"] if with_images else []
+        cells += [ratio_cell(result.ratio_to_jit)]
         cells += [ratio_cell(result.ratio_to_best_reference)] if with_references else []
+        cells += [ratio_cell(result.scaling)] if with_scaling else []
         cells += [
             machine_cell(result),
             f"{result.compile_seconds:.1f}" if result.compile_seconds is not None else "-",

@@ -1,7 +1,8 @@
 """One benchmark run: every (backend, thread count) for one model and input shape.
 
-Per thread count, every backend is prepared and checked first; then all of them are timed in
-interleaved rounds, and each result is paired with jit's samples from the same rounds.
+Every backend is prepared and checked at every thread count first; then all of them are timed
+in the same interleaved rounds, each sample at its own thread count, so that each result can be
+paired with jit's samples at its thread count and with its own at the fewest threads.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import torch
 from benchsvc.analysis.paired import paired_ratio
 from benchsvc.backends import REFERENCE_BACKENDS, get_backend
 from benchsvc.backends.base import Prepared
-from benchsvc.domain import Correctness, RatioToReference, Result, Status
+from benchsvc.domain import Correctness, RatioToReference, Result, Status, ThreadScaling
 from benchsvc.models import InputShape, build_model, example_inputs
 from benchsvc.runner.correctness import check
 from benchsvc.runner.interference import is_noisy
@@ -41,8 +42,8 @@ class Case:
 
     @property
     def steps(self) -> int:
-        """Progress steps: preparing each backend, then timing the rounds, per thread count."""
-        return (len(self.backends) + 1) * len(self.threads)
+        """Progress steps: preparing each backend at each thread count, then timing the rounds."""
+        return len(self.backends) * len(self.threads) + 1
 
 
 Progress = Callable[[str], None]
@@ -64,21 +65,19 @@ def run_case(case: Case, plan: TimingPlan, progress: Progress = lambda _: None) 
     model = build_model(case.model, case.weights)
     inputs = example_inputs(case.shape)
     previous_threads = torch.get_num_threads()
-    results = []
+    contenders = []
     try:
         for threads in case.threads:
             torch.set_num_threads(threads)
             with torch.no_grad():
                 reference = model(*inputs)
-            contenders = []
             for backend in case.backends:
                 progress(f"{case.model} · preparing {backend} · {plural(threads)}")
                 contenders.append(prepare(case, backend, threads, model, inputs, reference))
-            progress(f"{case.model} · timing {len(contenders)} backend(s) in rounds · {plural(threads)}")
-            results += time_contenders(contenders, inputs, plan, threads)
+        progress(f"{case.model} · timing {len(contenders)} backend(s) and thread count(s) in rounds")
+        return time_contenders(contenders, inputs, plan)
     finally:
         torch.set_num_threads(previous_threads)
-    return results
 
 
 def plural(threads: int) -> str:
@@ -121,20 +120,27 @@ def prepare(
 
 
 def time_contenders(
-    contenders: Sequence[Contender], inputs: tuple[torch.Tensor, ...], plan: TimingPlan, threads: int
+    contenders: Sequence[Contender], inputs: tuple[torch.Tensor, ...], plan: TimingPlan
 ) -> list[Result]:
-    calls = {
-        c.identity["backend"]: bound_forward(c.prepared, inputs) for c in contenders if c.prepared is not None
-    }
-    timings = measure_in_rounds(calls, plan, threads)
-    results = {
-        c.identity["backend"]: result_of(c, timings.get(c.identity["backend"])) for c in contenders
-    }
-    best = fastest_reference(list(results.values()))
-    return [
-        with_ratio_to_best_reference(with_ratio_to_jit(result, results.get(BASELINE)), best)
-        for result in results.values()
-    ]
+    """Time the prepared contenders in shared rounds; their results in the contenders' order,
+    each paired with jit and the fastest reference runtime at its thread count and with its own
+    backend at the fewest threads."""
+    keys = [(c.identity["backend"], c.identity["threads"]) for c in contenders]
+    running = {key: c for key, c in zip(keys, contenders) if c.prepared is not None}
+    timings = measure_in_rounds(
+        {key: bound_forward(c.prepared, inputs) for key, c in running.items()},
+        plan,
+        {key: key[1] for key in running},
+    )
+    results = {key: result_of(c, timings.get(key)) for key, c in zip(keys, contenders)}
+    fewest = min(threads for _, threads in keys)
+    paired = []
+    for (backend, threads), result in results.items():
+        same_threads = [r for (_, t), r in results.items() if t == threads]
+        result = with_ratio_to_jit(result, results.get((BASELINE, threads)))
+        result = with_ratio_to_best_reference(result, fastest_reference(same_threads))
+        paired.append(with_scaling(result, results.get((backend, fewest))))
+    return paired
 
 
 def bound_forward(prepared: Prepared, inputs: tuple[torch.Tensor, ...]) -> Callable[[], object]:
@@ -209,6 +215,21 @@ def with_ratio_to_best_reference(result: Result, best: Result | None) -> Result:
     return result.model_copy(
         update={"ratio_to_best_reference": RatioToReference(reference=best.backend, **ratio.model_dump())}
     )
+
+
+def with_scaling(result: Result, fewest: Result | None) -> Result:
+    """Pair an ok result's samples with its own backend's at the run's fewest threads, from the
+    same rounds: how much faster the extra threads made it."""
+    if (
+        fewest is None
+        or fewest.threads == result.threads
+        or result.status is not Status.OK
+        or fewest.status is not Status.OK
+        or len(result.samples) != len(fewest.samples)
+    ):
+        return result
+    ratio = paired_ratio(result.samples, fewest.samples)
+    return result.model_copy(update={"scaling": ThreadScaling(threads=fewest.threads, **ratio.model_dump())})
 
 
 def describe_failure(exc: BaseException) -> str:

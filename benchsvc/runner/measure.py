@@ -7,8 +7,9 @@ that a slow minute of the machine lands on every backend alike instead of on one
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import torch
 
@@ -17,6 +18,8 @@ from benchsvc.runner.interference import InterferenceMeter
 from benchsvc.runner.plan import TimingPlan
 
 Clock = Callable[[], float]
+# What names a call: a backend, or a backend at a thread count.
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def warm_up(call: Callable[[], object], plan: TimingPlan, clock: Clock = time.pe
     return plan.calls_per_sample or calibrate(call, plan.min_sample_seconds, clock)
 
 
-def rotation(names: Sequence[str], round_index: int) -> list[str]:
+def rotation(names: Sequence[K], round_index: int) -> list[K]:
     """The order of one round: each backend goes first in turn, so none always follows another."""
     if not names:
         return []
@@ -62,35 +65,48 @@ def rotation(names: Sequence[str], round_index: int) -> list[str]:
 
 
 def measure_in_rounds(
-    calls: Mapping[str, Callable[[], object]],
+    calls: Mapping[K, Callable[[], object]],
     plan: TimingPlan,
-    threads: int,
+    threads: int | Mapping[K, int],
     clock: Clock = time.perf_counter,
-) -> dict[str, Timing | BaseException]:
-    """Time every backend in rounds: one sample of each per round, in an order that rotates.
+) -> dict[K, Timing | BaseException]:
+    """Time every call in rounds: one sample of each per round, in an order that rotates.
 
-    A backend whose call raises is dropped from the remaining rounds; its entry is the exception.
+    threads: the thread count all calls run with (the caller has set it), or each call's own;
+    then torch runs each sample at its call's count, and where that changed since the previous
+    sample one untimed call first lets the pools resize and the other count's workers go quiet.
+    A call that raises is dropped from the remaining rounds; its entry is the exception.
     """
-    outcome: dict[str, Timing | BaseException] = {}
-    calls_per_sample: dict[str, int] = {}
-    meters = {name: InterferenceMeter(threads) for name in calls}
-    samples: dict[str, list[float]] = {name: [] for name in calls}
+    counts = threads if isinstance(threads, Mapping) else dict.fromkeys(calls, threads)
+    switching = isinstance(threads, Mapping)
+    outcome: dict[K, Timing | BaseException] = {}
+    calls_per_sample: dict[K, int] = {}
+    meters = {name: InterferenceMeter(counts[name]) for name in calls}
+    samples: dict[K, list[float]] = {name: [] for name in calls}
     with torch.no_grad():
         for name, call in calls.items():
             try:
+                if switching:
+                    torch.set_num_threads(counts[name])
                 calls_per_sample[name] = warm_up(call, plan, clock)
             except Exception as exc:  # noqa: BLE001 - one backend failing must not stop the others
                 outcome[name] = exc
+        running_at = None
         for round_index in range(plan.repeat):
             for name in rotation([name for name in calls if name not in outcome], round_index):
-                meters[name].start()
                 try:
-                    elapsed = time_calls(calls[name], calls_per_sample[name], clock)
+                    if switching and counts[name] != running_at:
+                        torch.set_num_threads(counts[name])
+                        running_at = counts[name]
+                        calls[name]()
+                    meters[name].start()
+                    try:
+                        elapsed = time_calls(calls[name], calls_per_sample[name], clock)
+                    finally:
+                        meters[name].stop()
                 except Exception as exc:  # noqa: BLE001
                     outcome[name] = exc
                     continue
-                finally:
-                    meters[name].stop()
                 samples[name].append(calls_per_sample[name] / max(elapsed, 1e-9))
     for name in calls:
         if name not in outcome:

@@ -16,8 +16,8 @@ def main(output: Path) -> None:
     first = group.measurements[0]
     case = Case(
         model=first.model,
-        backends=[measurement.backend for measurement in group.measurements],
-        threads=[first.threads],
+        backends=list(dict.fromkeys(measurement.backend for measurement in group.measurements)),
+        threads=list(dict.fromkeys(measurement.threads for measurement in group.measurements)),
         shape=InputShape(batch_size=first.batch_size, image_size=first.image_size),
     )
     plan = TimingPlan(

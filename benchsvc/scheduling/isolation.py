@@ -89,7 +89,7 @@ def run_group(group: MeasurementGroup) -> list[Result] | str:
                 results = RESULTS.validate_json(output.read_text())
             except ValidationError as exc:
                 return f"measurement process wrote unreadable results: {exc}"
-            if [r.backend for r in results] == [m.backend for m in group.measurements]:
+            if [(r.backend, r.threads) for r in results] == [(m.backend, m.threads) for m in group.measurements]:
                 return results
-            return "measurement process wrote results for other backends than it was given"
+            return "measurement process wrote results for other backends or thread counts than it was given"
         return describe(outcome, group.timeout_seconds)

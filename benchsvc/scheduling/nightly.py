@@ -49,8 +49,8 @@ Destination = StoreInDatabase | PostToServer
 def run_suite(
     suite: Suite, *, trigger: str, on_result: Callable[[Measurement, Result], None] = lambda *_: None
 ) -> RunDocument:
-    """Every measurement of the suite, one child process per model and thread count; failures
-    are results too."""
+    """Every measurement of the suite, one child process per model (all its backends and thread
+    counts); failures are results too."""
     results = []
     for group in grouped(suite.measurements()):
         for measurement, result in zip(group.measurements, measure_in_child(group), strict=True):

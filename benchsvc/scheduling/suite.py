@@ -41,8 +41,9 @@ class Measurement(BaseModel):
 
 
 class MeasurementGroup(BaseModel):
-    """The backends of one model and thread count: one child prepares them all, then times them
-    in interleaved rounds, so that each result can be paired with jit's samples."""
+    """The backends and thread counts of one model: one child prepares them all, then times them
+    in the same interleaved rounds, so that each result can be paired with jit's samples at its
+    thread count and with its own backend's at the fewest threads."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -112,10 +113,10 @@ class Suite(BaseModel):
 
 
 def grouped(measurements: list[Measurement]) -> list[MeasurementGroup]:
-    by_case: dict[tuple[str, int], list[Measurement]] = {}
+    by_model: dict[str, list[Measurement]] = {}
     for measurement in measurements:
-        by_case.setdefault((measurement.model, measurement.threads), []).append(measurement)
-    return [MeasurementGroup(measurements=group) for group in by_case.values()]
+        by_model.setdefault(measurement.model, []).append(measurement)
+    return [MeasurementGroup(measurements=group) for group in by_model.values()]
 
 
 def load_suite(path: Path) -> Suite:

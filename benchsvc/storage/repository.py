@@ -22,6 +22,7 @@ from benchsvc.domain import (
     Software,
     Status,
     Summary,
+    ThreadScaling,
     Tuning,
 )
 from benchsvc.storage.result_rows import insert_results
@@ -111,6 +112,7 @@ def result_values(result: Result, document: RunDocument, machine_id: int) -> dic
     summary = result.summary
     correctness = result.correctness
     reference = result.ratio_to_best_reference
+    scaling = result.scaling
     return dict(
         history_key=result.history_key(document.machine),
         created_at=utc(document.created_at),
@@ -148,6 +150,10 @@ def result_values(result: Result, document: RunDocument, machine_id: int) -> dic
         reference_ratio_median=reference.median if reference else None,
         reference_ratio_low=reference.low if reference else None,
         reference_ratio_high=reference.high if reference else None,
+        scaling_threads=scaling.threads if scaling else None,
+        scaling_median=scaling.median if scaling else None,
+        scaling_low=scaling.low if scaling else None,
+        scaling_high=scaling.high if scaling else None,
         cpu_share=result.interference.cpu_share if result.interference else None,
         steal_fraction=result.interference.steal_fraction if result.interference else None,
         noisy=result.noisy,
@@ -374,6 +380,13 @@ def to_result(row: Any, *, include_samples: bool = True) -> Result:
                 low=row.reference_ratio_low, high=row.reference_ratio_high,
             )
             if row.best_reference is not None and row.reference_ratio_median is not None
+            else None
+        ),
+        scaling=(
+            ThreadScaling(
+                threads=row.scaling_threads, median=row.scaling_median, low=row.scaling_low, high=row.scaling_high,
+            )
+            if row.scaling_threads is not None and row.scaling_median is not None
             else None
         ),
         interference=(

@@ -69,6 +69,9 @@ class SeriesPoint:
     # This result's paired speed over the fastest reference runtime of its run, and which that was.
     ratio_to_best_reference: float | None = None
     best_reference: str | None = None
+    # Its paired speed over the same backend at the run's fewest threads, and that count.
+    scaling: float | None = None
+    scaling_threads: int | None = None
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,8 @@ def detail_columns(include_samples: bool) -> list:
     columns = [
         ResultRow.q1, ResultRow.q3, ResultRow.iqr, ResultRow.n_samples, ResultRow.compile_seconds,
         ResultRow.peak_memory_bytes, ResultRow.noisy, ResultRow.ratio_median, ResultRow.configuration,
-        ResultRow.reference_ratio_median, ResultRow.best_reference,
+        ResultRow.reference_ratio_median, ResultRow.best_reference, ResultRow.scaling_median,
+        ResultRow.scaling_threads,
     ]
     return columns + [ResultRow.samples] if include_samples else columns
 
@@ -254,6 +258,7 @@ def to_point(row: Any, include_samples: bool) -> SeriesPoint:
         compile_seconds=row.compile_seconds, peak_memory_bytes=row.peak_memory_bytes, noisy=bool(row.noisy),
         ratio_to_jit=row.ratio_median, configuration=row.configuration or "",
         ratio_to_best_reference=row.reference_ratio_median, best_reference=row.best_reference,
+        scaling=row.scaling_median, scaling_threads=row.scaling_threads,
     )
 
 

@@ -122,6 +122,11 @@ class ResultRow(Base):
     reference_ratio_median: Mapped[float | None] = mapped_column(Float)
     reference_ratio_low: Mapped[float | None] = mapped_column(Float)
     reference_ratio_high: Mapped[float | None] = mapped_column(Float)
+    # The speed over the same backend at the run's fewest threads (scaling_threads), paired.
+    scaling_threads: Mapped[int | None] = mapped_column(Integer)
+    scaling_median: Mapped[float | None] = mapped_column(Float)
+    scaling_low: Mapped[float | None] = mapped_column(Float)
+    scaling_high: Mapped[float | None] = mapped_column(Float)
     cpu_share: Mapped[float | None] = mapped_column(Float)
     steal_fraction: Mapped[float | None] = mapped_column(Float)
     noisy: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -57,7 +57,7 @@ def get_series(
                     low=p.low if p.low is not None else p.median, high=p.high if p.high is not None else p.median,
                     samples=list(p.samples) if include_samples else None, noisy=p.noisy,
                     ratio_to_jit=p.ratio_to_jit, ratio_to_best_reference=p.ratio_to_best_reference,
-                    best_reference=p.best_reference,
+                    best_reference=p.best_reference, scaling=p.scaling, scaling_threads=p.scaling_threads,
                 )
                 for p in found.points
             ],

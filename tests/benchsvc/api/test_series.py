@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta, timezone
 
-from benchsvc.domain import RatioToReference
+from benchsvc.domain import RatioToReference, ThreadScaling
 from tests.support.documents import a_document, a_result
 
 NIGHT = datetime(2026, 11, 1, 2, 0, tzinfo=timezone.utc)
@@ -104,6 +104,16 @@ def test_a_point_carries_its_paired_speed_over_the_fastest_reference_runtime_and
 
     [point] = answer["points"]
     assert (point["ratio_to_best_reference"], point["best_reference"]) == (1.04, "openvino")
+
+
+def test_a_point_at_two_threads_carries_its_paired_scaling_from_one_thread(post, client):
+    scaling = ThreadScaling(threads=1, median=1.91, low=1.88, high=1.93)
+    post(a_document(a_result("tvm", threads=1), a_result("tvm", threads=2, scaling=scaling), created_at=NIGHT))
+
+    answer = client.get("/api/v1/series", params={"model": "resnet18", "backend": "tvm", "threads": 2}).json()
+
+    [point] = answer["points"]
+    assert (point["scaling"], point["scaling_threads"]) == (1.91, 1)
 
 
 def test_the_series_page_draws_the_speed_over_the_fastest_reference_runtime(post, client):

@@ -41,3 +41,24 @@ def test_history_shows_each_nights_speed_over_the_fastest_reference_runtime(isol
     [point] = json.loads(listed.stdout)
     assert (point["ratio_to_best_reference"], point["best_reference"]) == (1.04, "openvino")
     assert "vs best reference" in table.stdout and "1.04x openvino" in table.stdout
+
+
+def test_history_shows_each_nights_scaling_from_the_fewest_threads(isolated_data_dir):
+    from benchsvc.config import get_settings
+    from benchsvc.domain import ThreadScaling
+    from benchsvc.ingest import store
+    from benchsvc.storage import upgrade
+    from tests.support.documents import a_document, a_result
+
+    url = get_settings().effective_database_url
+    upgrade(url)
+    scaling = ThreadScaling(threads=1, median=1.91, low=1.88, high=1.93)
+    store(url, a_document(a_result("tvm", threads=1), a_result("tvm", threads=2, scaling=scaling)))
+
+    arguments = ["history", "--model", "resnet18", "--backend", "tvm", "--threads", "2"]
+    listed = CliRunner().invoke(app, [*arguments, "--json"])
+    table = CliRunner().invoke(app, arguments)
+
+    [point] = json.loads(listed.stdout)
+    assert (point["scaling"], point["scaling_threads"]) == (1.91, 1)
+    assert "vs fewest threads" in table.stdout and "1.91x from 1" in table.stdout

@@ -29,6 +29,35 @@ def test_run_prints_a_table_with_paired_speedups_over_jit_and_says_where_it_stor
     assert f"stored in sqlite:///{isolated_data_dir}" in result.stderr
 
 
+def test_a_run_over_one_and_two_threads_prints_each_backends_scaling_from_one_thread(cli):
+    result = cli.invoke(
+        app, ["run", "--backends", "eager", "--image-size", "32", "--repeat", "3", "--iterations", "1",
+              "--warmup", "0", "--threads", "1,2", "--no-store"],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "vs fewest threads" in result.stdout
+    assert re.search(r"\d+\.\d\dx \[\d+\.\d\d-\d+\.\d\d\] from 1", result.stdout)
+
+
+def test_a_run_above_batch_one_prints_images_per_second(cli):
+    result = cli.invoke(app, ["run", "--backends", "eager", "--batch-size", "4", "--no-store", *QUICK])
+
+    assert result.exit_code == 0, result.output
+    assert "images/s" in result.stdout
+
+
+def test_a_run_document_carries_the_scaling_of_each_result_above_the_fewest_threads(cli):
+    result = cli.invoke(
+        app, ["run", "--backends", "eager", "--json", "--image-size", "32", "--repeat", "3", "--iterations", "1",
+              "--warmup", "0", "--threads", "1,2", "--no-store"],
+    )
+
+    document = RunDocument.model_validate_json(result.stdout)
+    scaling = {r.threads: r.scaling for r in document.results}
+    assert scaling[1] is None and scaling[2].threads == 1
+
+
 def test_run_json_prints_only_the_run_document_on_stdout(cli):
     result = cli.invoke(app, ["run", "--backends", "eager", "--json", *QUICK])
 

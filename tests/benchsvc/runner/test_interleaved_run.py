@@ -76,7 +76,7 @@ def test_tvm_with_a_convolution_run_in_pytorch_is_degraded_and_never_a_speedup()
     case = Case(model="resnet18", backends=["jit", "tvm"], threads=[1], shape=SMALL, tuning_db=False)
     contenders = [prepare(case, backend, 1, model, inputs, reference) for backend in case.backends]
 
-    results = {result.backend: result for result in time_contenders(contenders, inputs, QUICK, threads=1)}
+    results = {result.backend: result for result in time_contenders(contenders, inputs, QUICK)}
 
     assert results["tvm"].status is Status.DEGRADED
     assert "convolution" in (results["tvm"].error or "")

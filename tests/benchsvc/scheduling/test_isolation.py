@@ -57,6 +57,16 @@ def test_backends_of_one_model_and_thread_count_are_timed_together_and_paired():
     assert eager.ratio_to_jit is not None
 
 
+def test_thread_counts_of_one_model_are_timed_together_and_each_backend_scales_from_the_fewest():
+    suite = Suite(models=["resnet18"], backends=["eager"], threads=[1, 2], image_size=32, repeat=3, warmup=0, iterations=1)
+
+    one, two = run_suite(suite, trigger="test").results
+
+    assert (one.threads, two.threads) == (1, 2)
+    assert one.scaling is None
+    assert two.scaling is not None and two.scaling.threads == 1
+
+
 def test_when_a_backend_kills_the_shared_process_the_others_are_measured_alone(tmp_path, monkeypatch):
     # A child that segfaults whenever jit is among its backends, and measures normally otherwise.
     crashing_child = tmp_path / "crashing_child.py"

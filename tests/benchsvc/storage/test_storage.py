@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import inspect
 
-from benchsvc.domain import RatioToReference, Status
+from benchsvc.domain import RatioToReference, Status, ThreadScaling
 from benchsvc.ingest import store
 from benchsvc.storage import (
     DatabaseError,
@@ -62,6 +62,19 @@ def test_a_ratio_to_the_fastest_reference_runtime_reads_back_with_its_name(datab
         stored = get_run(session, document.run_id)
 
     assert stored.results[0].ratio_to_best_reference == ratio
+
+
+def test_a_thread_scaling_reads_back_with_the_thread_count_it_starts_from(database_url):
+    scaling = ThreadScaling(threads=1, median=1.91, low=1.88, high=1.93)
+    document = a_document(a_result("tvm", threads=2, scaling=scaling), a_result("tvm", threads=1))
+
+    with transaction(make_engine(database_url)) as session:
+        save_run(session, document)
+    with transaction(make_engine(database_url)) as session:
+        stored = get_run(session, document.run_id)
+
+    assert stored.results[0].scaling == scaling
+    assert stored.results[1].scaling is None
 
 
 def test_saving_the_same_run_twice_stores_it_once(database_url):
