@@ -101,6 +101,9 @@ class OverviewRow:
     # TVM's paired speed over the fastest reference runtime of the run, and which that was.
     reference_speedup: float | None = None
     best_reference: str | None = None
+    # TVM's paired speed over itself at the run's fewest threads, and that count.
+    scaling: float | None = None
+    scaling_threads: int | None = None
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,7 @@ def machine_night(session: Session, style: MachineStyle, latest: RunHeadline) ->
 def overview_row(model: str, threads: int, backends: dict[str, list[Night]], latest_run: str) -> OverviewRow:
     rates: dict[str, float] = {}
     week_change: dict[str, float | None] = {}
-    speedup = reference_speedup = best_reference = None
+    speedup = reference_speedup = best_reference = scaling = scaling_threads = None
     for backend in sorted(backends):
         nights = backends[backend]
         now = [night for night in nights if night.run_id == latest_run]
@@ -248,8 +248,10 @@ def overview_row(model: str, threads: int, backends: dict[str, list[Night]], lat
                 # The paired ratio measured in the run itself, not a ratio of two medians.
                 speedup = now[0].ratio_to_jit
                 reference_speedup, best_reference = now[0].ratio_to_best_reference, now[0].best_reference
+                scaling, scaling_threads = now[0].scaling, now[0].scaling_threads
     return OverviewRow(model=model, threads=threads, rates=rates, week_change=week_change, speedup=speedup,
-                       reference_speedup=reference_speedup, best_reference=best_reference)
+                       reference_speedup=reference_speedup, best_reference=best_reference, scaling=scaling,
+                       scaling_threads=scaling_threads)
 
 
 def comparison(session: Session, baseline: str, contender: str) -> list[ComparedResult] | None:

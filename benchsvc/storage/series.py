@@ -288,6 +288,9 @@ class Night:
     ratio_to_jit: float | None = None
     ratio_to_best_reference: float | None = None
     best_reference: str | None = None
+    # Its paired speed over the same backend at the run's fewest threads, and that count.
+    scaling: float | None = None
+    scaling_threads: int | None = None
 
 
 def line_medians(
@@ -300,7 +303,8 @@ def line_medians(
     statement = (
         select(
             ResultRow.history_key, RunRow.run_id, ResultRow.created_at, ResultRow.median, ResultRow.ratio_median,
-            ResultRow.reference_ratio_median, ResultRow.best_reference,
+            ResultRow.reference_ratio_median, ResultRow.best_reference, ResultRow.scaling_median,
+            ResultRow.scaling_threads,
         )
         .join(RunRow, RunRow.id == ResultRow.run_pk)
         .where(
@@ -311,8 +315,12 @@ def line_medians(
     )
     if since is not None:
         statement = statement.where(ResultRow.created_at >= since)
-    for key, run_id, created_at, median, ratio, reference_ratio, reference in session.execute(statement):
-        found[key].append(Night(run_id, utc(created_at), median, ratio, reference_ratio, reference))
+    for key, run_id, created_at, median, ratio, reference_ratio, reference, scaling, scaling_threads in session.execute(
+        statement
+    ):
+        found[key].append(
+            Night(run_id, utc(created_at), median, ratio, reference_ratio, reference, scaling, scaling_threads)
+        )
     return found
 
 

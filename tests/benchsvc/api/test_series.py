@@ -138,3 +138,13 @@ def test_the_home_page_shows_tvm_over_the_fastest_reference_runtime_of_the_lates
     page = client.get("/").text
 
     assert "TVM / best reference" in page and "1.040x openvino" in page
+
+
+def test_the_home_page_shows_tvms_scaling_from_the_fewest_threads_of_the_latest_night(post, client):
+    scaling = ThreadScaling(threads=1, median=1.91, low=1.88, high=1.93)
+    post(a_document(a_result("jit", threads=1), a_result("tvm", threads=1), a_result("jit", threads=2),
+                    a_result("tvm", threads=2, scaling=scaling), created_at=NIGHT))
+
+    page = client.get("/").text
+
+    assert "TVM scaling" in page and "1.91x from 1" in page
