@@ -56,8 +56,7 @@ def trace_to_apply(record: ms.database.TuningRecord) -> s_tir.Trace | None:
     """
     if not samples_only_categories(record.trace):
         return record.trace
-    decisions = recorded_decisions(record.trace)
-    remaining = list(decisions)
+    remaining = recorded_decisions(record.trace)
 
     def choose(sch: s_tir.Schedule, candidates: list[int]) -> object:
         if not remaining or remaining[0].candidates != tuple(candidates):
