@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from benchsvc.analysis.paired import paired_ratio
-from benchsvc.domain import Commit, Machine, RatioToReference, Result, RunDocument, Software, Status, Summary
+from benchsvc.domain import Commit, Machine, RatioToReference, Result, RunDocument, Software, Status, Summary, ThreadScaling
 from tests.support.synthetic import NoiseModel, noisy_nights, step_levels
 
 # it/s of TorchScript at batch 1 on 2 threads, roughly as measured on our machines;
@@ -96,7 +96,8 @@ def generate_history(plan: HistoryPlan = HistoryPlan()) -> Iterator[RunDocument]
         results = [
             failure_result(failed[case]) if case in failed
             else result(*case, samples[case], samples.get((case[0], "jit", case[2])), noisy=night in plan.noisy,
-                        best_reference=fastest_reference(samples, failed, case[0], case[2]))
+                        best_reference=fastest_reference(samples, failed, case[0], case[2]),
+                        fewest_threads=fewest_threads(samples, failed, case, min(plan.threads)))
             for case in nights_by_case
         ]
         yield RunDocument(
@@ -134,9 +135,19 @@ def fastest_reference(
     return max(found, key=lambda entry: entry[0])[1:] if found else None
 
 
+def fewest_threads(
+    samples: dict[tuple[str, str, int], Sequence[float]], failed: dict, case: tuple[str, str, int], fewest: int
+) -> tuple[int, Sequence[float]] | None:
+    """The same backend's samples at the plan's fewest threads, where the case runs on more."""
+    model, backend, threads = case
+    at_fewest = (model, backend, fewest)
+    return (fewest, samples[at_fewest]) if threads > fewest and at_fewest not in failed else None
+
+
 def result(
     model: str, backend: str, threads: int, samples: Sequence[float], jit_samples: Sequence[float] | None = None,
     *, noisy: bool = False, best_reference: tuple[str, Sequence[float]] | None = None,
+    fewest_threads: tuple[int, Sequence[float]] | None = None,
 ) -> Result:
     # Samples of one night are taken in the same rounds as jit's, as `benchsvc run` does.
     ratio = paired_ratio(samples, jit_samples) if backend != "jit" and jit_samples else None
@@ -144,10 +155,14 @@ def result(
     if best_reference is not None and backend not in REFERENCE_SHARE:
         name, reference_samples = best_reference
         reference = RatioToReference(reference=name, **paired_ratio(samples, reference_samples).model_dump())
+    scaling = None
+    if fewest_threads is not None:
+        fewest, fewest_samples = fewest_threads
+        scaling = ThreadScaling(threads=fewest, **paired_ratio(samples, fewest_samples).model_dump())
     return Result(
         model=model, backend=backend, batch_size=1, image_size=224, threads=threads, status=Status.OK,
         samples=list(samples), calls_per_sample=10, warmup_calls=3, summary=summary(samples), ratio_to_jit=ratio,
-        ratio_to_best_reference=reference, noisy=noisy,
+        ratio_to_best_reference=reference, scaling=scaling, noisy=noisy,
     )
 
 

@@ -54,6 +54,19 @@ def test_home_page_shows_the_latest_night_without_console_errors(browser, artifa
     assert "resnet18" in regressions and "tvm" in regressions
 
 
+def test_home_page_shows_tvms_paired_scaling_from_one_thread_of_the_latest_night(
+    browser, dashboard_url, posted_history
+):
+    # Given nights that measured jit and tvm at 1 and 2 threads on bench-01
+    _, documents = posted_history
+    # When the home page is opened
+    open_page(browser, f"{dashboard_url}/", "overview-chart")
+    # Then the latest night's 2-thread resnet50 row gives TVM's paired scaling from one thread
+    [tvm] = [r for r in documents[-1].results if (r.model, r.backend, r.threads) == ("resnet50", "tvm", 2)]
+    tables = " ".join(t.text for t in browser.find_elements(By.CSS_SELECTOR, "table.overview"))
+    assert "TVM scaling" in tables and f"{tvm.scaling.median:.2f}x from 1" in tables
+
+
 def test_series_chart_draws_the_posted_medians(browser, artifacts, dashboard_url, posted_history):
     # Given the posted history of resnet18 on bench-01 (and bench-02)
     _, documents = posted_history
