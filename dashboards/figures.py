@@ -156,6 +156,14 @@ def reference_figure(charts: SeriesCharts) -> go.Figure:
     )
 
 
+def scaling_figure(charts: SeriesCharts) -> go.Figure:
+    return ratio_figure(
+        charts.scalings,
+        f"{charts.model}: speed over the same backend at the run's fewest threads (paired per round)",
+        "x fewest threads", "%{customdata}",
+    )
+
+
 def ratio_figure(lines: list[SpeedupLine], title: str, axis: str, over: str) -> go.Figure:
     """Paired ratios night by night, a line per series; `over` names the denominator in the hover
     (a plotly template: %{customdata} reads each night's reference runtime)."""

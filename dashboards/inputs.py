@@ -87,6 +87,8 @@ class SeriesCharts:
     failures: list[FailureMark] = field(default_factory=list)
     # Each backend's paired speed over the fastest reference runtime, where the runs had one.
     reference_speedups: list[SpeedupLine] = field(default_factory=list)
+    # Each backend's paired speed over itself at its run's fewest threads, above those.
+    scalings: list[SpeedupLine] = field(default_factory=list)
     # Why a chart or a line is missing, in words ("no tvm results for resnet50 on this machine yet").
     empty_notes: list[str] = field(default_factory=list)
 

@@ -16,7 +16,7 @@ from plotly.offline import get_plotlyjs
 
 from dashboards.figures import (
     IQR_LEGEND, compile_figure, comparison_figure, has_measure, memory_figure, overview_figure, rate_figure,
-    reference_figure, speedup_figure,
+    reference_figure, scaling_figure, speedup_figure,
 )
 from dashboards.inputs import ComparedResult, Overview, RegressionView, SeriesCharts
 
@@ -95,13 +95,14 @@ def home_page(overview: Overview, regressions: Sequence[object]) -> str:
 def series_figures(charts: SeriesCharts) -> dict[str, str | None]:
     """Every chart a series has data for; a chart without data is left out, the notes say why."""
     if not charts.lines and not charts.failures:
-        return {"rate_chart": None, "speedup_chart": None, "reference_chart": None, "compile_chart": None,
-                "memory_chart": None}
+        return {"rate_chart": None, "speedup_chart": None, "reference_chart": None, "scaling_chart": None,
+                "compile_chart": None, "memory_chart": None}
     return {
         "rate_chart": figure_html(rate_figure(charts), "rate-chart"),
         "speedup_chart": figure_html(speedup_figure(charts), "speedup-chart") if charts.speedups else None,
         "reference_chart": figure_html(reference_figure(charts), "reference-chart")
         if charts.reference_speedups else None,
+        "scaling_chart": figure_html(scaling_figure(charts), "scaling-chart") if charts.scalings else None,
         "compile_chart": figure_html(compile_figure(charts), "compile-chart")
         if has_measure(charts, lambda p: p.compile_seconds) else None,
         "memory_chart": figure_html(memory_figure(charts), "memory-chart")

@@ -160,6 +160,13 @@ def series_charts(session: Session, query: SeriesQuery, max_points: int = DEFAUL
         for drawn in [[p for p in by_line[line.history_key] if p.ratio_to_best_reference is not None]]
         if drawn
     ]
+    scaling_lines = [
+        SpeedupLine(name(line), [p.created_at for p in drawn], [p.scaling for p in drawn],
+                    styles.get(line.machine), line.backend, [f"{p.scaling_threads} thread(s)" for p in drawn])
+        for line in ordered
+        for drawn in [[p for p in by_line[line.history_key] if p.scaling is not None]]
+        if drawn
+    ]
     failure_marks = [
         FailureMark(f.created_at, machine_label(f"{f.backend} {f.threads} thread{'s' if f.threads > 1 else ''}",
                                                 f.machine, styles, several_machines),
@@ -168,6 +175,7 @@ def series_charts(session: Session, query: SeriesQuery, max_points: int = DEFAUL
     ]
     return SeriesCharts(
         model=query.model, lines=chart_lines, steps=marks, speedups=ratio_lines, reference_speedups=reference_lines,
+        scalings=scaling_lines,
         total_points=sampled.total_points, shown_points=len(sampled.points),
         failures=failure_marks, empty_notes=empty_notes(query, chart_lines, styles),
     )

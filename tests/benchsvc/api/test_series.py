@@ -148,3 +148,20 @@ def test_the_home_page_shows_tvms_scaling_from_the_fewest_threads_of_the_latest_
     page = client.get("/").text
 
     assert "TVM scaling" in page and "1.91x from 1" in page
+
+
+def test_the_series_page_draws_the_scaling_from_the_fewest_threads(post, client):
+    scaling = ThreadScaling(threads=1, median=1.91, low=1.88, high=1.93)
+    post(a_document(a_result("tvm", threads=1), a_result("tvm", threads=2, scaling=scaling), created_at=NIGHT))
+
+    page = client.get("/series", params={"model": "resnet18"}).text
+
+    assert 'id="scaling-chart"' in page
+
+
+def test_with_one_thread_count_the_series_page_has_no_scaling_chart(post, client):
+    nights(post, 2)
+
+    page = client.get("/series", params={"model": "resnet18"}).text
+
+    assert 'id="scaling-chart"' not in page

@@ -67,6 +67,19 @@ def test_home_page_shows_tvms_paired_scaling_from_one_thread_of_the_latest_night
     assert "TVM scaling" in tables and f"{tvm.scaling.median:.2f}x from 1" in tables
 
 
+def test_series_page_draws_each_nights_paired_scaling_from_one_thread(browser, dashboard_url, posted_history):
+    # Given nights that measured tvm at 1 and 2 threads on bench-01
+    _, documents = posted_history
+    # When resnet50's series page is opened on bench-01's two-thread series
+    open_page(browser, f"{dashboard_url}/series?model=resnet50&threads=2", "scaling-chart")
+    # Then the scaling chart draws tvm's posted scaling of every night, over one thread
+    assert console_errors(browser) == []
+    tvm = next(t for t in drawn_traces(browser, "scaling-chart") if t["name"].startswith("tvm"))
+    posted = [r.scaling.median for d in documents for r in d.results if (r.model, r.backend, r.threads) == ("resnet50", "tvm", 2)]
+    assert tvm["y"] == pytest.approx(posted)
+    assert set(tvm["customdata"]) == {"1 thread(s)"}
+
+
 def test_series_chart_draws_the_posted_medians(browser, artifacts, dashboard_url, posted_history):
     # Given the posted history of resnet18 on bench-01 (and bench-02)
     _, documents = posted_history
