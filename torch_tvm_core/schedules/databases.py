@@ -77,6 +77,12 @@ def is_default(record: ms.database.TuningRecord) -> bool:
     )
 
 
+def still_holds(record: ms.database.TuningRecord) -> bool:
+    """Whether what the record found still holds for today's rule: it kept the default, or its
+    decisions replay through today's rule. A tuner skips only kernels that have such a record."""
+    return is_default(record) or trace_to_apply(record) is not None
+
+
 def database_for_cpu(target: Target) -> pathlib.Path | None:
     """The database a compile for `target` applies when the caller named none and applied none."""
     own = machine_database(target)

@@ -39,6 +39,8 @@ from torch_tvm_core.schedules.kernel_timing import (
 )
 
 TUNED_ON_FILE = "tuned_on.json"
+# More records than one kernel gets: one per tuning that found none still holding.
+MAX_RECORDS = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,11 +164,13 @@ def _tune_kernel(
     margin: float,
 ) -> tuple[int, float | None]:
     """Measure up to `trials` points of the kernel's space; record the default or the one
-    candidate that beat it. Returns (points measured, default time / kept time)."""
+    candidate that beat it. Returns (points measured, default time / kept time). A kernel whose
+    records were all chosen among candidates today's rule no longer offers is tuned again."""
     workload_mod = task.dispatched[0]
     database = databases.open_database(path)
-    if database.has_workload(workload_mod) and database.get_top_k(
-        database.commit_workload(workload_mod), 1
+    if database.has_workload(workload_mod) and any(
+        databases.still_holds(record)
+        for record in database.get_top_k(database.commit_workload(workload_mod), MAX_RECORDS)
     ):
         return 0, None
     args = random_args(workload_mod)
@@ -231,8 +235,12 @@ def _space(workload_mod: tvm.IRModule, target: tvm.target.Target) -> list[tuple[
 
 def _best_us(path: pathlib.Path, task: ms.ExtractedTask) -> float | None:
     database = databases.open_database(path)
-    best = database.get_top_k(database.commit_workload(task.dispatched[0]), 1)
-    seconds = _mean_seconds(best[0]) if best else None
+    holding = [
+        record
+        for record in database.get_top_k(database.commit_workload(task.dispatched[0]), MAX_RECORDS)
+        if databases.still_holds(record)
+    ]
+    seconds = _mean_seconds(holding[0]) if holding else None
     return None if seconds is None else 1e6 * seconds
 
 

@@ -75,9 +75,9 @@ def test_given_a_record_tuned_when_padding_ran_chunks_first_when_opened_then_it_
 def test_given_a_record_whose_candidates_the_rule_no_longer_offers_when_opened_then_it_is_not_applied(
     tmp_path, workload, monkeypatch
 ):
-    # Given a tuned record from a rule that offered unrolling as "all or none"
+    # Given a tuned record from a rule that offered no unrolling first, then the whole chunk
     with monkeypatch.context() as older_rule:
-        older_rule.setattr(conv_rule, "channel_unrolls", lambda ic_block: [ic_block, 1])
+        older_rule.setattr(conv_rule, "channel_unrolls", lambda ic_block: [1, ic_block])
         sch = tvm.s_tir.Schedule(workload)
         conv_rule.schedule_conv(sch, TARGET, replaying([0, 0, 0, 1]))
 

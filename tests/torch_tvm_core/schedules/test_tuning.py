@@ -129,3 +129,24 @@ def test_given_a_shipped_database_of_this_isa_when_resnet18_is_compiled_with_it_
     torch.manual_seed(0)
     matches_eager(torchvision.models.resnet18(weights=None), (torch.randn(1, 3, 224, 224),),
                   tuning_db=databases.SHIPPED_DIR / directory)
+
+
+def test_given_a_record_chosen_among_candidates_the_rule_no_longer_offers_when_tuning_again_then_its_kernel_is_tuned_anew(
+    tmp_path, monkeypatch
+):
+    from tests.support.tuning import database_with_tuned_records
+    from torch_tvm_core.schedules import conv_rule
+
+    # Given a database whose records came from a rule that offered no unrolling first, then the whole chunk
+    model, inputs = _small_model(), (torch.randn(1, 16, 8, 8),)
+    with monkeypatch.context() as older_rule:
+        older_rule.setattr(conv_rule, "channel_unrolls", lambda ic_block: [1, ic_block])
+        database_with_tuned_records(model, inputs, tmp_path)
+
+    # When it is tuned again with today's rule
+    progress = []
+    tune(model, inputs, trials=2, database=tmp_path, on_progress=progress.append)
+
+    # Then every kernel is measured again and ends with a record that holds today
+    assert all(p.trials_run > 0 for p in progress)
+    assert all(p.best_us is not None for p in progress)
