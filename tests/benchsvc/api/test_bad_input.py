@@ -59,6 +59,8 @@ BAD_INPUTS = [
     ("results.0.coverage", float("nan"), "finite number"),
     ("results.0.configuration", "opt_level=3\x00", "control characters"),
     ("results.0.tuning", {"kernels_tuned": 2**31}, f"less than or equal to {INT32_MAX}"),
+    ("results.0.scaling", {"threads": 1, "median": float("nan"), "low": 1.0, "high": 2.0}, "finite number"),
+    ("results.0.scaling", {"threads": 0, "median": 1.9, "low": 1.8, "high": 2.0}, "greater than or equal to 1"),
 ]
 
 
@@ -145,3 +147,13 @@ def test_an_error_message_may_span_lines(post, database_url):
 
     assert post(a_document(a_result("jit"), failed)).status_code == 201
     assert stored_runs(database_url) == 1
+
+
+def test_a_scaling_from_as_many_threads_as_the_result_has_is_refused(client, write_token, database_url):
+    body = document_with(setter("results.1.scaling", {"threads": 2, "median": 1.0, "low": 1.0, "high": 1.0}))
+
+    answer = client.post("/api/v1/runs", content=body, headers=bearer(write_token))
+
+    assert answer.status_code == 422
+    assert answer.json()["message"].startswith("results.1: Value error, scaling.threads (2) must be fewer")
+    assert stored_runs(database_url) == 0
