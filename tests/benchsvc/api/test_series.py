@@ -106,9 +106,15 @@ def test_a_point_carries_its_paired_speed_over_the_fastest_reference_runtime_and
     assert (point["ratio_to_best_reference"], point["best_reference"]) == (1.04, "openvino")
 
 
-def test_a_point_at_two_threads_carries_its_paired_scaling_from_one_thread(post, client):
+def a_night_at_one_and_two_threads(post) -> None:
+    """jit and tvm at 1 and 2 threads; tvm at 2 ran 1.91x as fast as at 1, paired per round."""
     scaling = ThreadScaling(threads=1, median=1.91, low=1.88, high=1.93)
-    post(a_document(a_result("tvm", threads=1), a_result("tvm", threads=2, scaling=scaling), created_at=NIGHT))
+    post(a_document(a_result("jit", threads=1), a_result("tvm", threads=1), a_result("jit", threads=2),
+                    a_result("tvm", threads=2, scaling=scaling), created_at=NIGHT))
+
+
+def test_a_point_at_two_threads_carries_its_paired_scaling_from_one_thread(post, client):
+    a_night_at_one_and_two_threads(post)
 
     answer = client.get("/api/v1/series", params={"model": "resnet18", "backend": "tvm", "threads": 2}).json()
 
@@ -141,9 +147,7 @@ def test_the_home_page_shows_tvm_over_the_fastest_reference_runtime_of_the_lates
 
 
 def test_the_home_page_shows_tvms_scaling_from_the_fewest_threads_of_the_latest_night(post, client):
-    scaling = ThreadScaling(threads=1, median=1.91, low=1.88, high=1.93)
-    post(a_document(a_result("jit", threads=1), a_result("tvm", threads=1), a_result("jit", threads=2),
-                    a_result("tvm", threads=2, scaling=scaling), created_at=NIGHT))
+    a_night_at_one_and_two_threads(post)
 
     page = client.get("/").text
 
@@ -151,8 +155,7 @@ def test_the_home_page_shows_tvms_scaling_from_the_fewest_threads_of_the_latest_
 
 
 def test_the_series_page_draws_the_scaling_from_the_fewest_threads(post, client):
-    scaling = ThreadScaling(threads=1, median=1.91, low=1.88, high=1.93)
-    post(a_document(a_result("tvm", threads=1), a_result("tvm", threads=2, scaling=scaling), created_at=NIGHT))
+    a_night_at_one_and_two_threads(post)
 
     page = client.get("/series", params={"model": "resnet18"}).text
 
